@@ -1,0 +1,34 @@
+"""atc-dmn: decision tables authored in Excel, compiled once and evaluated fast.
+
+    >>> from atc_dmn import load_model
+    >>> model = load_model()                      # the shipped ATC model
+    >>> result = model.evaluate({"diagnosis_confirmed": True, "stage": "IVB", "resectable": True})
+    >>> result.decision["pathway"]
+    'multimodal_curative_intent'
+"""
+
+from __future__ import annotations
+
+from .api import load_model, shipped_model_path
+from .engine import DecisionModel
+from .errors import DmnError, EvaluationError, InputError, ModelError
+from .model import InputSpec
+from .result import FiredRule, ModelIdentity, Result, TableTrace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DecisionModel",
+    "DmnError",
+    "EvaluationError",
+    "FiredRule",
+    "InputError",
+    "InputSpec",
+    "ModelError",
+    "ModelIdentity",
+    "Result",
+    "TableTrace",
+    "__version__",
+    "load_model",
+    "shipped_model_path",
+]

@@ -1,0 +1,184 @@
+"""The ``atc-dmn`` command line: a thin layer over the public API.
+
+Exit status: 0 success, 1 failed checks, 2 a bad case (input error),
+3 a bad workbook (model error). A user's mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import click
+
+from . import __version__
+from .errors import DmnError, InputError
+
+ENGINES = ("compiled", "pydmnrules")
+
+
+def _fail(error: DmnError) -> None:
+    click.echo(f"error: {error}", err=True)
+    if isinstance(error, InputError) and error.allowed and "allowed" not in str(error) and "Known" not in str(error):
+        click.echo("allowed: " + ", ".join(map(str, error.allowed)), err=True)
+    sys.exit(error.exit_code)
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn our errors into a message on stderr and the documented exit status."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DmnError as error:
+            _fail(error)
+
+    return wrapper
+
+
+def _load(path: str | None):  # noqa: ANN202 - DecisionModel, imported lazily
+    from .api import load_model
+
+    return load_model(path)
+
+
+model_option = click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+                            help="Workbook to use (default: the shipped ATC model).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="atc-dmn")
+def main() -> None:
+    """Evaluate and check decision models whose rules live in an Excel workbook.
+
+    \b
+    Example:
+      atc-dmn evaluate --set diagnosis_confirmed=true --set stage=IVB --set resectable=true
+    """
+
+
+@main.command()
+@model_option
+@click.option("--case", "case_source", metavar="FILE|-", default=None,
+              help="A JSON object of inputs, from a file or '-' for standard input.")
+@click.option("--set", "assignments", metavar="NAME=VALUE", multiple=True,
+              help="Set one input (repeatable); overrides --case. An empty value means missing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--engine", type=click.Choice(ENGINES), default="compiled", show_default=True,
+              help="pydmnrules evaluates through the reference engine (slow to start).")
+@handle_errors
+def evaluate(model_path: str | None, case_source: str | None, assignments: tuple[str, ...], fmt: str,
+             engine: str) -> None:
+    """Recommend for one patient case, with the reasons and citations.
+
+    \b
+    Examples:
+      atc-dmn evaluate --set diagnosis_confirmed=true --set m_category=M1
+      atc-dmn evaluate --case patient.json --format json
+      echo '{"diagnosis_confirmed": true, "stage": "IVB"}' | atc-dmn evaluate --case -
+    """
+    from .cases import parse_assignments, parse_case_json, read_text
+
+    case: dict[str, Any] = {}
+    if case_source is not None:
+        case = parse_case_json(read_text(case_source), "standard input" if case_source == "-" else case_source)
+    case.update(parse_assignments(assignments))
+    model = _load(model_path)
+    if engine == "pydmnrules":
+        from .reference import evaluate_reference
+
+        result = evaluate_reference(model, case)
+    else:
+        result = model.evaluate(case)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        from .explain import render_text
+
+        click.echo(render_text(result, model), nl=False)
+
+
+@main.command()
+@model_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def inputs(model_path: str | None, fmt: str) -> None:
+    """List the model's inputs, their allowed values and meanings, read from the workbook.
+
+    \b
+    Example:
+      atc-dmn inputs --format json
+    """
+    model = _load(model_path)
+    if fmt == "json":
+        click.echo(json.dumps([s.to_dict() for s in model.inputs], indent=2))
+    else:
+        from .explain import render_inputs
+
+        click.echo(render_inputs(model), nl=False)
+
+
+@main.command()
+@model_option
+@click.argument("cases_file", metavar="CASES")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="Output format: one JSON result per line, or CSV with one column per output.")
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "json", "csv"]), default="auto",
+              show_default=True)
+@handle_errors
+def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) -> None:
+    """Evaluate every case of a JSON Lines, JSON array or CSV file ('-' for standard input).
+
+    Every case gets a line of output, in order: its result or its error.
+    Exit status 2 if any case was refused.
+
+    \b
+    Example:
+      atc-dmn batch cases.csv --format csv > results.csv
+    """
+    import csv
+
+    from .cases import guess_format, iter_cases, read_text
+
+    model = _load(model_path)
+    text = read_text(cases_file)
+    records = iter_cases(text, guess_format(cases_file, text) if input_format == "auto" else input_format)
+    outputs = [v.key for v in model.model.variables.values() if v.role == "output"]
+    writer = csv.writer(sys.stdout, lineterminator="\n") if fmt == "csv" else None
+    if writer:
+        writer.writerow(["case", "status", *outputs, "error_field", "error"])
+    refused = 0
+    for rec in records:
+        error = rec.error
+        result = None
+        if error is None:
+            try:
+                result = model.evaluate(rec.case or {})
+            except InputError as exc:
+                error = exc
+        if error is not None:
+            refused += 1
+        if writer:
+            if result is not None:
+                row = [v if not isinstance(v, list) else ";".join(v) for v in result.decision.values()]
+                writer.writerow([rec.label, "ok", *row, "", ""])
+            else:
+                writer.writerow([rec.label, "error", *[""] * len(outputs), error.field, str(error)])
+        else:
+            item: dict[str, Any] = {"case": rec.label}
+            if result is not None:
+                item.update(status="ok", decision=result.decision, model=result.model.to_dict())
+            else:
+                item.update(status="error", error=error.to_dict())
+            click.echo(json.dumps(item, ensure_ascii=False))
+    if refused:
+        click.echo(f"{refused} case(s) refused; see their error lines", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

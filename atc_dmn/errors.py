@@ -1,0 +1,114 @@
+"""The exceptions atc-dmn raises, each carrying the fields a caller needs.
+
+Every error a user can cause is one of these, so the command line can turn
+it into a clear message and an exit status instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class DmnError(Exception):
+    """Base class of every error atc-dmn raises on purpose."""
+
+    exit_code = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": type(self).__name__, "message": str(self)}
+
+
+class InputError(DmnError):
+    """A patient case that the model cannot take: unknown field, value outside its list, conflict.
+
+    ``field`` names the input, ``value`` is what was given, ``allowed`` lists what
+    would have been accepted (empty where no list applies).
+    """
+
+    exit_code = 2
+
+    def __init__(self, field: str, value: Any, allowed: Sequence[Any] = (), message: str = "",
+                 related: dict[str, Any] | None = None) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = tuple(allowed)
+        self.related = dict(related or {})
+        self.message = message or self._default_message()
+        super().__init__(self.message)
+
+    def _default_message(self) -> str:
+        text = f"{self.field}: {self.value!r} is not allowed"
+        if self.allowed:
+            text += "; allowed: " + ", ".join(_show(a) for a in self.allowed)
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "field": self.field, "value": self.value,
+                "allowed": [_show(a) for a in self.allowed], "related": self.related}
+
+
+class ModelError(DmnError):
+    """A workbook that cannot be used: the sheet and cell say where, ``hint`` says what to do.
+
+    ``code`` is a stable finding code (see docs/findings.md). ``findings`` holds
+    every error found when more than one was collected.
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, sheet: str | None = None, cell: str | None = None,
+                 code: str = "MODEL", hint: str = "", findings: Sequence[Any] = ()) -> None:
+        self.sheet = sheet
+        self.cell = cell
+        self.code = code
+        self.hint = hint
+        self.message = message
+        self.findings = tuple(findings)
+        super().__init__(self.located())
+
+    @property
+    def location(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet or ""
+
+    def located(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        hint = f" {self.hint}" if self.hint else ""
+        return f"{where}{self.message}{hint}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "code": self.code, "sheet": self.sheet, "cell": self.cell,
+                "hint": self.hint}
+
+
+class EvaluationError(DmnError):
+    """The tables themselves could not decide a case (no rule matched, or a unique table hit twice).
+
+    This is a defect in the workbook that validation should have caught; the
+    ``table`` and ``rule_ids`` fields say where to look.
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, table: str, sheet: str | None = None,
+                 rule_ids: Sequence[str] = (), inputs: dict[str, Any] | None = None) -> None:
+        self.table = table
+        self.sheet = sheet
+        self.rule_ids = tuple(rule_ids)
+        self.inputs = dict(inputs or {})
+        self.message = message
+        super().__init__(message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "table": self.table, "sheet": self.sheet,
+                "rule_ids": list(self.rule_ids), "inputs": self.inputs}
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,289 @@
+"""The S-FEEL subset that decision-table cells may hold, parsed into a small AST.
+
+Input cells are unary tests; output and allowed-values cells are literals.
+Anything outside this subset raises :class:`FeelError` with a plain-language
+reason, so the loader can name the cell: a cell never silently fails to match.
+
+Supported input cells::
+
+    -  (or empty)           any value
+    "M1"   5   true  null   equals
+    "T1", "T2", null        one of
+    not("T1", "T2")         none of (a missing value is "none of" everything)
+    < 5   <= 5   > 5   >= 5 comparison with a number
+    [1..5]  (1..5)  [1..5)  range, brackets closed, parentheses open
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Value = str | bool | int | float | None
+
+
+class FeelError(ValueError):
+    """A cell that is not in the supported S-FEEL subset; ``hint`` says how to write it."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Equals:
+    value: Value
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # one of < <= > >=
+    value: int | float
+
+
+@dataclass(frozen=True)
+class Range:
+    low: int | float
+    high: int | float
+    low_closed: bool
+    high_closed: bool
+
+
+Atom = Equals | Compare | Range
+
+
+@dataclass(frozen=True)
+class UnaryTest:
+    """A parsed input cell: ``any`` matches everything, else any of ``atoms`` (negated if ``negated``)."""
+
+    atoms: tuple[Atom, ...] = ()
+    negated: bool = False
+    any: bool = False
+
+    @property
+    def literals(self) -> tuple[Value, ...]:
+        return tuple(a.value for a in self.atoms if isinstance(a, Equals))
+
+    @property
+    def only_literals(self) -> bool:
+        return all(isinstance(a, Equals) for a in self.atoms)
+
+    def matches(self, value: Value) -> bool:
+        if self.any:
+            return True
+        hit = any(atom_matches(a, value) for a in self.atoms)
+        return hit != self.negated
+
+
+ANY = UnaryTest(any=True)
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_RANGE = re.compile(r"^([\[\(\]])\s*(.+?)\s*\.\.\s*(.+?)\s*([\]\)\[])$")
+_COMPARE = re.compile(r"^(<=|>=|<|>)\s*(.*)$")
+_WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def atom_matches(atom: Atom, value: Value) -> bool:
+    if isinstance(atom, Equals):
+        if isinstance(atom.value, bool) or isinstance(value, bool):
+            return atom.value is value
+        return atom.value == value
+    if not _is_number(value):
+        return False
+    if isinstance(atom, Compare):
+        v = atom.value
+        return {"<": value < v, "<=": value <= v, ">": value > v, ">=": value >= v}[atom.op]
+    low_ok = value >= atom.low if atom.low_closed else value > atom.low
+    high_ok = value <= atom.high if atom.high_closed else value < atom.high
+    return low_ok and high_ok
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def cell_text(raw: Any) -> str:
+    """The text of a cell as S-FEEL: Excel booleans and numbers become their literals."""
+    if raw is None:
+        return ""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, int | float):
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        return str(raw)
+    if isinstance(raw, str):
+        return raw.strip()
+    raise FeelError(f"a {type(raw).__name__} value cannot be used in a rule cell",
+                    "Type the value as text, e.g. \"2025-01-31\".")
+
+
+def split_list(text: str) -> list[str]:
+    """Split on commas that are outside quotes, brackets and parentheses."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if quoted:
+        raise FeelError("a double quote is not closed", 'Close the text with a second ": "M1".')
+    if depth != 0:
+        raise FeelError("brackets or parentheses are not balanced",
+                        "Check that every ( or [ has its ) or ].")
+    parts.append(text[start:])
+    return [p.strip() for p in parts]
+
+
+def parse_literal(text: str) -> Value:
+    """A single literal: "text", a number, true, false or null."""
+    if not text:
+        raise FeelError("an empty value in a list", "Remove the extra comma.")
+    if text[0] == '"':
+        if len(text) < 2 or text[-1] != '"':
+            raise FeelError("a double quote is not closed", 'Close the text with a second ": "M1".')
+        inner = text[1:-1]
+        if '"' in inner or "\\" in inner:
+            raise FeelError("text may not contain a double quote or a backslash",
+                            "Remove the quote or backslash inside the text.")
+        if not inner:
+            raise FeelError('empty text ("") cannot be tested or returned', "Use null for a missing value.")
+        return inner
+    if text == "true":
+        return True
+    if text == "false":
+        return False
+    if text == "null":
+        return None
+    if _NUMBER.fullmatch(text):
+        number = float(text)
+        if not math.isfinite(number):
+            raise FeelError(f"{text} is not a finite number")
+        return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+    if text in ("TRUE", "True", "FALSE", "False"):
+        raise FeelError(f"{text} is read as text, not a boolean", f"Write {text.lower()} in lower case.")
+    if text.startswith("="):
+        raise FeelError("a formula cannot be used in a rule cell", "Type the value itself, not a formula.")
+    if _WORD.match(text):
+        raise FeelError(f"{text} is not in double quotes", f'Write it as "{text}".')
+    if "'" in text:
+        raise FeelError(f"{text} uses single quotes", "Use double quotes around text.")
+    raise FeelError(f"{text} is not a value this engine understands",
+                    'Use "text" in double quotes, a number, true, false or null.')
+
+
+def _number(text: str) -> int | float:
+    value = parse_literal(text)
+    if not _is_number(value):
+        raise FeelError(f"{text} is not a number", "Comparisons and ranges take numbers only.")
+    return value  # type: ignore[return-value]
+
+
+def _atom(text: str) -> Atom:
+    m = _RANGE.match(text)
+    if m:
+        opening, low, high, closing = m.groups()
+        if opening == "]" or closing == "[":
+            raise FeelError(f"the range {text} uses reversed brackets",
+                            "Write an open end with a parenthesis: (1..5) or [1..5).")
+        lo, hi = _number(low), _number(high)
+        if lo > hi:
+            raise FeelError(f"the range {text} is empty: {lo} is above {hi}", "Put the lower bound first.")
+        return Range(lo, hi, opening == "[", closing == "]")
+    if ".." in text:
+        raise FeelError(f"the range {text} needs brackets", "Write it as [1..5].")
+    m = _COMPARE.match(text)
+    if m:
+        op, rest = m.groups()
+        if rest[:1] in "<>=":
+            raise FeelError(f"{text} has a doubled operator", "Use one of <, <=, >, >= followed by a number.")
+        return Compare(op, _number(rest.strip()))
+    if text.startswith("!=") or text.startswith("="):
+        raise FeelError(f"{text}: the operators = and != are not supported here",
+                        'Write the value alone ("M1") or use not("M1").')
+    for word in (" and ", " or "):
+        if word in f" {text} ":
+            raise FeelError(f"{text}: expressions with and/or are not supported",
+                            "Write one condition per column, or a list of values.")
+    if text.startswith(("not(", "not (")):
+        raise FeelError(f"{text}: not(...) cannot be nested inside a list",
+                        "Write not(...) around the whole list.")
+    return Equals(parse_literal(text))
+
+
+def parse_unary_tests(raw: Any) -> UnaryTest:
+    """Parse an input cell into a :class:`UnaryTest`."""
+    text = cell_text(raw)
+    if text in ("", "-"):
+        return ANY
+    negated = False
+    m = re.fullmatch(r"not\s*\((.*)\)", text, flags=re.S)
+    if m:
+        negated, text = True, m.group(1).strip()
+        if not text:
+            raise FeelError("not() needs at least one value", 'Write not("M1").')
+    elif text.startswith("not") and "(" in text:
+        raise FeelError(f"{text}: the parentheses of not(...) are not balanced", 'Write not("M1", "M0").')
+    elif text.startswith("not"):
+        raise FeelError(f"{text}: not needs parentheses around its values", 'Write not("M1", "M0").')
+    return UnaryTest(tuple(_atom(p) for p in split_list(text)), negated)
+
+
+def parse_literal_list(raw: Any) -> tuple[Value, ...]:
+    """Parse an allowed-values cell that lists literals ("a","b",null)."""
+    text = cell_text(raw)
+    if not text:
+        return ()
+    return tuple(parse_literal(p) for p in split_list(text))
+
+
+def parse_output(raw: Any) -> Value:
+    """Parse an output cell: one literal."""
+    text = cell_text(raw)
+    if not text:
+        raise FeelError("the output cell is empty", "Every rule must give a value in every output column.")
+    return parse_literal(text)
+
+
+def compile_test(test: UnaryTest) -> Callable[[Value], bool] | None:
+    """A fast predicate for a test, or None for 'any value' (which needs no check).
+
+    Python says ``True == 1``; FEEL does not, so set lookups keep booleans and
+    numbers apart by class before testing membership.
+    """
+    if test.any:
+        return None
+    if not test.only_literals:
+        return test.matches
+    keyed = frozenset(test.literals)
+    has_bool = any(isinstance(v, bool) for v in keyed)
+    if has_bool and all(v is None or isinstance(v, bool) for v in keyed):
+        if test.negated:
+            return lambda v: not ((v is None or v.__class__ is bool) and v in keyed)
+        return lambda v: (v is None or v.__class__ is bool) and v in keyed
+    if not has_bool:
+        if test.negated:
+            return lambda v: v.__class__ is bool or v not in keyed
+        return lambda v: v.__class__ is not bool and v in keyed
+    return test.matches
+
+
+def show(value: Value) -> str:
+    """A value as a clinician would type it in a cell."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)

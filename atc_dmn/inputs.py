@@ -1,0 +1,140 @@
+"""Turn a caller's case into the values the tables test, or refuse it with an :class:`InputError`.
+
+Both engines receive only what passes here: known names, values from the
+workbook's allowed lists, real booleans, bounded strings, and the
+workbook's defaults for missing values. Nothing is guessed: an unknown
+name, a misspelt code or an ambiguous boolean is an error, never a
+silently different answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InputError
+from .feel import Value
+from .model import InputSpec
+
+MAX_STRING = 200
+TRUE_WORDS = ("true", "yes")
+FALSE_WORDS = ("false", "no")
+
+
+def normalise(case: Any, specs: Mapping[str, InputSpec]) -> dict[str, Value]:
+    """Return {input key: value} for every input (None where missing after defaults)."""
+    if not isinstance(case, Mapping):
+        raise InputError("(case)", _short(case), (), "a case must be an object of input names and values, "
+                         f"not {type(case).__name__}")
+    out: dict[str, Value] = dict.fromkeys(specs)
+    for key, raw in case.items():
+        if not isinstance(key, str):
+            raise InputError(str(key), raw, tuple(specs), f"input names must be text, not {key!r}")
+        spec = specs.get(key)
+        if spec is None:
+            close = difflib.get_close_matches(key, list(specs), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise InputError(key, _short(raw), tuple(specs),
+                             f"unknown input '{_short(key)}'{hint} Known inputs: {', '.join(specs)}")
+        out[key] = coerce(spec, raw)
+    for key, spec in specs.items():
+        if out[key] is None:
+            if spec.default is not None:
+                out[key] = spec.default
+            elif not spec.optional:
+                raise InputError(key, None, _allowed(spec), f"{key} is required; allowed: "
+                                 + ", ".join(_show(v) for v in _allowed(spec)))
+    return out
+
+
+def coerce(spec: InputSpec, raw: Any) -> Value:
+    """One value, checked against its input's type and allowed values."""
+    if raw is None:
+        return None
+    if isinstance(raw, str):
+        if len(raw) > MAX_STRING:
+            raise InputError(spec.key, raw[:40] + "...", _allowed(spec),
+                             f"{spec.key}: the value is {len(raw)} characters long; at most {MAX_STRING} are allowed")
+        if raw == "":
+            return None
+    kind = spec.kind
+    if kind == "boolean":
+        if isinstance(raw, bool):
+            value: Value = raw
+        elif isinstance(raw, str) and raw.lower() in TRUE_WORDS:
+            value = True
+        elif isinstance(raw, str) and raw.lower() in FALSE_WORDS:
+            value = False
+        else:
+            raise InputError(spec.key, _short(raw), (True, False),
+                             f"{spec.key}: {_show(raw)} is not a boolean; allowed: true, false (or yes, no)")
+    elif kind == "category":
+        if not isinstance(raw, str) or raw not in spec.allowed:
+            raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw))
+        value = raw
+    elif kind == "number":
+        value = _number(spec, raw)
+    else:
+        if not isinstance(raw, str | bool | int | float):
+            raise InputError(spec.key, _short(raw), (), f"{spec.key}: a {type(raw).__name__} is not a value")
+        value = raw
+    if kind != "category" and spec.allowed and not any(_equal(value, a) for a in spec.allowed):
+        raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw))
+    if kind == "number" and spec.test is not None and not spec.allowed and not spec.test.matches(value):
+        raise InputError(spec.key, raw, (), f"{spec.key}: {_show(raw)} is outside the allowed range "
+                         f"{spec.test}")
+    return value
+
+
+def _number(spec: InputSpec, raw: Any) -> Value:
+    if isinstance(raw, bool):
+        raise InputError(spec.key, raw, _allowed(spec), f"{spec.key}: a boolean is not a number")
+    if isinstance(raw, str):
+        try:
+            raw = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
+        except ValueError:
+            raise InputError(spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a number") from None
+    if not isinstance(raw, int | float) or (isinstance(raw, float) and not math.isfinite(raw)):
+        raise InputError(spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a finite number")
+    return raw
+
+
+def _equal(a: Value, b: Value) -> bool:
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return a == b
+
+
+def _allowed(spec: InputSpec) -> tuple[Value, ...]:
+    return tuple(v for v in spec.allowed if v is not None)
+
+
+def _not_allowed(spec: InputSpec, raw: Any) -> str:
+    allowed = _allowed(spec)
+    text = f"{spec.key}: {_show(raw)} is not allowed; allowed: {', '.join(_show(v) for v in allowed)}"
+    if isinstance(raw, str):
+        close = [a for a in allowed if isinstance(a, str) and a.lower() == raw.strip().lower()]
+        close = close or difflib.get_close_matches(raw, [a for a in allowed if isinstance(a, str)], n=1)
+        if close:
+            text += f" (did you mean '{close[0]}'?)"
+    return text
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    return repr(value) if not isinstance(value, int | float) else str(value)
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > 60:
+        return value[:60] + "..."
+    if not isinstance(value, str | bool | int | float | type(None)):
+        return repr(value)[:60]
+    return value

@@ -1,0 +1,165 @@
+"""The typed decision model built from a workbook: what every later stage works on.
+
+These are plain, immutable records. Building them (``loader``) is where a
+workbook is checked; compiling them (``compiler``) makes them fast; nothing
+here knows anything clinical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .feel import UnaryTest, Value
+
+ROLES = ("input", "output", "intermediate", "check")
+HIT_POLICIES = ("U", "A", "P", "F", "R", "O", "C", "C+", "C<", "C>", "C#")
+SINGLE_HIT = ("U", "A", "P", "F")
+# A check variable with this value lets the case through; any other value refuses it.
+CHECK_PASSED = "none"
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One glossary row: ``name`` is what tables use, ``key`` is what cases and results use."""
+
+    name: str
+    concept: str
+    attribute: str
+    role: str
+    default: Value = None
+    meaning: str = ""
+    cell: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.attribute
+
+    @property
+    def feel_name(self) -> str:
+        return f"{self.concept}.{self.attribute}"
+
+
+@dataclass(frozen=True)
+class Column:
+    variable: str
+    cell: str
+    allowed: UnaryTest | None = None  # the allowed-values row, parsed
+    allowed_cell: str = ""
+
+    @property
+    def enumeration(self) -> tuple[Value, ...] | None:
+        """The allowed values when they are a plain list of literals, else None."""
+        if self.allowed is None or self.allowed.any or self.allowed.negated or not self.allowed.only_literals:
+            return None
+        return self.allowed.literals
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    row: int
+    tests: tuple[UnaryTest, ...]
+    outputs: tuple[Value, ...]
+    annotations: dict[str, str] = field(default_factory=dict)
+    citations: tuple[int, ...] = ()
+    cells: tuple[str, ...] = ()  # coordinates of input cells then output cells
+
+    @property
+    def annotation(self) -> str:
+        """The first annotation column's text (the rationale)."""
+        return next(iter(self.annotations.values()), "")
+
+
+@dataclass(frozen=True)
+class DecisionTable:
+    name: str
+    sheet: str
+    cell: str
+    hit_policy: str
+    inputs: tuple[Column, ...]
+    outputs: tuple[Column, ...]
+    rules: tuple[Rule, ...]
+    annotation_headings: tuple[str, ...] = ()
+    description: str = ""
+    purpose: str = ""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    version: str
+    identifier: str = ""
+    effective_date: str = ""
+    description: str = ""
+    source: str = ""
+    notice: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One entry of the reference list, as the source gives it."""
+
+    entry: int
+    title: str
+    kind: str = ""
+    source: str = ""
+    year: str = ""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A citation number used in rules, and the reference entry it is paired with (if any)."""
+
+    number: int
+    entry: int | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class TestCase:
+    id: str
+    description: str
+    row: int
+    inputs: dict[str, Any]
+    expected: dict[str, Any]
+    expected_error: str | None = None
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """A model input as callers see it: key, allowed values, meaning, default."""
+
+    key: str
+    name: str
+    kind: str  # "boolean", "category", "number" or "any"
+    allowed: tuple[Value, ...]
+    meaning: str
+    default: Value = None
+    optional: bool = True
+    test: UnaryTest | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.key, "label": self.name, "type": self.kind,
+                "allowed": [v for v in self.allowed if v is not None], "optional": self.optional,
+                "default": self.default, "meaning": self.meaning}
+
+
+@dataclass(frozen=True)
+class Model:
+    """Everything read from one workbook, before compilation."""
+
+    path: str
+    sha256: str
+    info: ModelInfo
+    variables: dict[str, Variable]
+    tables: tuple[DecisionTable, ...]
+    wording: dict[tuple[str, Any], str]
+    citations: dict[int, Citation]
+    references: tuple[Reference, ...]
+    tests: tuple[TestCase, ...]
+    inputs: tuple[InputSpec, ...]
+
+    def variables_with_role(self, role: str) -> list[Variable]:
+        return [v for v in self.variables.values() if v.role == role]

@@ -1,0 +1,161 @@
+"""What an evaluation returns: the codes, and on demand their wording, the trace and the references.
+
+Evaluation records only which rules fired and what each table saw; the
+wording, explanation and reference list are built the first time a caller
+asks, so a service that needs only the codes pays only for the codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .compiler import CompiledTable
+    from .model import Model
+
+
+@dataclass(frozen=True)
+class ModelIdentity:
+    """Which model produced an answer: enough to find the exact workbook again."""
+
+    name: str
+    identifier: str
+    version: str
+    effective_date: str
+    sha256: str
+    path: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    id: str
+    sheet: str
+    row: int
+    annotation: str
+    citations: tuple[int, ...]
+    annotations: Mapping[str, str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "sheet": self.sheet, "row": self.row, "annotation": self.annotation,
+                "citations": list(self.citations), "annotations": dict(self.annotations)}
+
+
+@dataclass(frozen=True)
+class TableTrace:
+    """One table's part in a decision: what it saw, which rules fired, what it decided."""
+
+    table: str
+    sheet: str
+    hit_policy: str
+    inputs: Mapping[str, Any]
+    rules: tuple[FiredRule, ...]
+    outputs: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "sheet": self.sheet, "hit_policy": self.hit_policy,
+                "inputs": dict(self.inputs), "rules": [r.to_dict() for r in self.rules],
+                "outputs": dict(self.outputs)}
+
+
+# One evaluated table: (compiled table, the input values it saw, matched rule indices, its outputs).
+Step = tuple["CompiledTable", tuple[Any, ...], list[int], tuple[Any, ...]]
+
+
+class Result:
+    """The recommendation for one case.
+
+    ``decision`` maps each output key to its code (a list for collected
+    outputs); ``text`` maps it to the workbook's wording; ``trace`` explains it
+    table by table; ``references`` lists what the fired rules cite; ``model``
+    identifies the workbook; ``notice`` is the model's standing disclaimer.
+    """
+
+
+    def __init__(self, model: Model, identity: ModelIdentity, inputs: dict[str, Any],
+                 decision: dict[str, Any], steps: list[Step]) -> None:
+        self._model = model
+        self._steps = steps
+        self._inputs = inputs
+        self.decision: dict[str, Any] = decision
+        self.model: ModelIdentity = identity
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        """The case as the tables saw it: normalised, with defaults filled in."""
+        return dict(self._inputs)
+
+    @property
+    def notice(self) -> str:
+        return self._model.info.notice
+
+    @cached_property
+    def text(self) -> dict[str, Any]:
+        wording = self._model.wording
+        out: dict[str, Any] = {}
+        for key, value in self.decision.items():
+            if isinstance(value, list):
+                out[key] = [wording.get((key, _code(v)), _code(v)) for v in value]
+            else:
+                out[key] = wording.get((key, _code(value)), _code(value))
+        return out
+
+    @cached_property
+    def trace(self) -> tuple[TableTrace, ...]:
+        traces = []
+        for ct, values, hits, outputs in self._steps:
+            t = ct.table
+            rules = tuple(
+                FiredRule(r.id, t.sheet, r.row, r.annotation, r.citations, r.annotations)
+                for r in (t.rules[i] for i in hits))
+            traces.append(TableTrace(t.name, t.sheet, t.hit_policy, dict(zip(ct.input_names, values)), rules,
+                                     dict(zip(ct.output_names, outputs))))
+        return tuple(traces)
+
+    @cached_property
+    def references(self) -> tuple[dict[str, Any], ...]:
+        cited = sorted({n for step in self.trace for rule in step.rules for n in rule.citations})
+        entries = {ref.entry: ref for ref in self._model.references}
+        out = []
+        for n in cited:
+            citation = self._model.citations.get(n)
+            ref = entries.get(citation.entry) if citation and citation.entry is not None else None
+            out.append({
+                "citation": n,
+                "entry": asdict(ref) if ref else None,
+                "note": citation.note if citation else "",
+            })
+        return tuple(out)
+
+    @property
+    def reference_list(self) -> tuple[dict[str, Any], ...]:
+        """The model's whole reference list, as the source gives it."""
+        return tuple(asdict(ref) for ref in self._model.references)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision": {k: (list(v) if isinstance(v, list) else v) for k, v in self.decision.items()},
+            "text": self.text,
+            "inputs": self.inputs,
+            "trace": [t.to_dict() for t in self.trace],
+            "references": list(self.references),
+            "reference_list": list(self.reference_list),
+            "model": self.model.to_dict(),
+            "notice": self.notice,
+        }
+
+    def __repr__(self) -> str:
+        return f"Result({self.decision!r}, model={self.model.name!r} {self.model.version})"
+
+
+def _code(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
