@@ -1,10 +1,10 @@
 """atc-dmn: decision tables authored in Excel, compiled once and evaluated fast.
 
-    >>> from atc_dmn import load_model
-    >>> model = load_model()                      # the shipped ATC model
-    >>> result = model.evaluate({"diagnosis_confirmed": True, "stage": "IVB", "resectable": True})
-    >>> result.decision["pathway"]
-    'multimodal_curative_intent'
+>>> from atc_dmn import load_model
+>>> model = load_model()                      # the shipped ATC model
+>>> result = model.evaluate({"diagnosis_confirmed": True, "stage": "IVB", "resectable": True})
+>>> result.decision["pathway"]
+'multimodal_curative_intent'
 """
 
 from __future__ import annotations

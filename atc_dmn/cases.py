@@ -44,7 +44,9 @@ def read_text(source: str) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError("--case", source, (), f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise InputError(
+            "--case", source, (), f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
 
 
 def parse_case_json(text: str, source: str = "case") -> dict[str, Any]:
@@ -52,11 +54,16 @@ def parse_case_json(text: str, source: str = "case") -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputError("(case)", None, (), f"{source}: not valid JSON ({exc.msg} at line {exc.lineno}, "
-                         f"column {exc.colno})") from None
+        raise InputError(
+            "(case)", None, (), f"{source}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
     if not isinstance(data, dict):
-        raise InputError("(case)", None, (), f"{source}: a case must be a JSON object "
-                         f"{{\"name\": value, ...}}, not a JSON {type(data).__name__}")
+        raise InputError(
+            "(case)",
+            None,
+            (),
+            f'{source}: a case must be a JSON object {{"name": value, ...}}, not a JSON {type(data).__name__}',
+        )
     return data
 
 
@@ -94,8 +101,9 @@ def iter_cases(text: str, fmt: str) -> Iterator[CaseRecord]:
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield CaseRecord(f"line {n}", None, InputError("(case)", None, (), f"line {n}: not valid JSON "
-                                                                 f"({exc.msg})"))
+                yield CaseRecord(
+                    f"line {n}", None, InputError("(case)", None, (), f"line {n}: not valid JSON ({exc.msg})")
+                )
                 continue
             yield _record(f"line {n}", item)
 
@@ -123,8 +131,9 @@ def _csv(text: str) -> Iterator[CaseRecord]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            yield CaseRecord(label, None, InputError("(row)", None, (), f"{label}: {len(row)} cells for "
-                                                     f"{len(header)} columns"))
+            yield CaseRecord(
+                label, None, InputError("(row)", None, (), f"{label}: {len(row)} cells for {len(header)} columns")
+            )
             continue
         case: dict[str, Any] = {}
         expected: dict[str, Any] = {}
@@ -134,7 +143,7 @@ def _csv(text: str) -> Iterator[CaseRecord]:
                 case_id = cell
             elif name.startswith("expected."):
                 if cell != "":
-                    expected[name[len("expected."):]] = cell
+                    expected[name[len("expected.") :]] = cell
             else:
                 case[name] = cell if cell != "" else None
         yield CaseRecord(case_id or label, case, None, expected or None)

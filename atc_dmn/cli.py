@@ -40,14 +40,19 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _load(path: str | None):  # noqa: ANN202 - DecisionModel, imported lazily
+def _load(path: str | None):
     from .api import load_model
 
     return load_model(path)
 
 
-model_option = click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-                            help="Workbook to use (default: the shipped ATC model).")
+model_option = click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Workbook to use (default: the shipped ATC model).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,16 +68,32 @@ def main() -> None:
 
 @main.command()
 @model_option
-@click.option("--case", "case_source", metavar="FILE|-", default=None,
-              help="A JSON object of inputs, from a file or '-' for standard input.")
-@click.option("--set", "assignments", metavar="NAME=VALUE", multiple=True,
-              help="Set one input (repeatable); overrides --case. An empty value means missing.")
+@click.option(
+    "--case",
+    "case_source",
+    metavar="FILE|-",
+    default=None,
+    help="A JSON object of inputs, from a file or '-' for standard input.",
+)
+@click.option(
+    "--set",
+    "assignments",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="Set one input (repeatable); overrides --case. An empty value means missing.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--engine", type=click.Choice(ENGINES), default="compiled", show_default=True,
-              help="pydmnrules evaluates through the reference engine (slow to start).")
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="compiled",
+    show_default=True,
+    help="pydmnrules evaluates through the reference engine (slow to start).",
+)
 @handle_errors
-def evaluate(model_path: str | None, case_source: str | None, assignments: tuple[str, ...], fmt: str,
-             engine: str) -> None:
+def evaluate(
+    model_path: str | None, case_source: str | None, assignments: tuple[str, ...], fmt: str, engine: str
+) -> None:
     """Recommend for one patient case, with the reasons and citations.
 
     \b
@@ -125,10 +146,15 @@ def inputs(model_path: str | None, fmt: str) -> None:
 @main.command()
 @model_option
 @click.argument("cases_file", metavar="CASES")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
-              help="Output format: one JSON result per line, or CSV with one column per output.")
-@click.option("--input-format", type=click.Choice(["auto", "jsonl", "json", "csv"]), default="auto",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="Output format: one JSON result per line, or CSV with one column per output.",
+)
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "json", "csv"]), default="auto", show_default=True)
 @handle_errors
 def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) -> None:
     """Evaluate every case of a JSON Lines, JSON array or CSV file ('-' for standard input).

@@ -25,8 +25,9 @@ class DecisionModel:
     def __init__(self, model: Model, indexed: bool = True) -> None:
         self.model = model
         info = model.info
-        self.identity = ModelIdentity(info.name, info.identifier, info.version, info.effective_date,
-                                      model.sha256, model.path)
+        self.identity = ModelIdentity(
+            info.name, info.identifier, info.version, info.effective_date, model.sha256, model.path
+        )
         self.tables: tuple[CompiledTable, ...] = tuple(compile_table(t, indexed) for t in model.tables)
         self._specs: dict[str, InputSpec] = {s.key: s for s in model.inputs}
         variables = model.variables
@@ -37,8 +38,10 @@ class DecisionModel:
             i: tuple(j for j, name in enumerate(ct.output_names) if variables[name].role == "check")
             for i, ct in enumerate(self.tables)
         }
-        self._plan = tuple((i, ct, ct.input_names, ct.output_names, self._checks[i],
-                            ct.table.hit_policy == "F") for i, ct in enumerate(self.tables))
+        self._plan = tuple(
+            (i, ct, ct.input_names, ct.output_names, self._checks[i], ct.table.hit_policy == "F")
+            for i, ct in enumerate(self.tables)
+        )
 
     @property
     def inputs(self) -> tuple[InputSpec, ...]:
@@ -46,7 +49,7 @@ class DecisionModel:
         return self.model.inputs
 
     @property
-    def info(self):  # noqa: ANN201 - ModelInfo
+    def info(self):
         return self.model.info
 
     def normalise(self, case: Mapping[str, Any]) -> dict[str, Any]:
@@ -77,8 +80,16 @@ class DecisionModel:
         decision = {key: state.get(name) for name, key in self._outputs}
         return Result(self.model, self.identity, normalised, decision, steps)
 
-    def _refusal(self, ct: CompiledTable, check: str, code: Any, hits: list[int], values: tuple[Any, ...],
-                 steps: list[Step], normalised: dict[str, Any]) -> InputError:
+    def _refusal(
+        self,
+        ct: CompiledTable,
+        check: str,
+        code: Any,
+        hits: list[int],
+        values: tuple[Any, ...],
+        steps: list[Step],
+        normalised: dict[str, Any],
+    ) -> InputError:
         """An input conflict found by a check table, naming the inputs its rule tested."""
         variables = self.model.variables
         key = variables[check].key
@@ -96,7 +107,8 @@ class DecisionModel:
                         if pv is not None and variables[pn].role == "input":
                             related[variables[pn].key] = pv
         field = fields[0] if fields else key
-        detail = "; ".join(f"{k} = {show(v)}" for k, v in
-                           [(f, normalised.get(f)) for f in fields] + list(related.items()))
+        detail = "; ".join(
+            f"{k} = {show(v)}" for k, v in [(f, normalised.get(f)) for f in fields] + list(related.items())
+        )
         rid = f" (rule {rule.id} of table '{ct.table.name}')" if rule else ""
         return InputError(field, normalised.get(field), (), f"{text} Given: {detail}{rid}.", related)

@@ -28,8 +28,14 @@ class InputError(DmnError):
 
     exit_code = 2
 
-    def __init__(self, field: str, value: Any, allowed: Sequence[Any] = (), message: str = "",
-                 related: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        field: str,
+        value: Any,
+        allowed: Sequence[Any] = (),
+        message: str = "",
+        related: dict[str, Any] | None = None,
+    ) -> None:
         self.field = field
         self.value = value
         self.allowed = tuple(allowed)
@@ -44,8 +50,13 @@ class InputError(DmnError):
         return text
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "field": self.field, "value": self.value,
-                "allowed": [_show(a) for a in self.allowed], "related": self.related}
+        return {
+            **super().to_dict(),
+            "field": self.field,
+            "value": self.value,
+            "allowed": [_show(a) for a in self.allowed],
+            "related": self.related,
+        }
 
 
 class ModelError(DmnError):
@@ -57,8 +68,15 @@ class ModelError(DmnError):
 
     exit_code = 3
 
-    def __init__(self, message: str, sheet: str | None = None, cell: str | None = None,
-                 code: str = "MODEL", hint: str = "", findings: Sequence[Any] = ()) -> None:
+    def __init__(
+        self,
+        message: str,
+        sheet: str | None = None,
+        cell: str | None = None,
+        code: str = "MODEL",
+        hint: str = "",
+        findings: Sequence[Any] = (),
+    ) -> None:
         self.sheet = sheet
         self.cell = cell
         self.code = code
@@ -79,8 +97,7 @@ class ModelError(DmnError):
         return f"{where}{self.message}{hint}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "code": self.code, "sheet": self.sheet, "cell": self.cell,
-                "hint": self.hint}
+        return {**super().to_dict(), "code": self.code, "sheet": self.sheet, "cell": self.cell, "hint": self.hint}
 
 
 class EvaluationError(DmnError):
@@ -92,8 +109,14 @@ class EvaluationError(DmnError):
 
     exit_code = 3
 
-    def __init__(self, message: str, table: str, sheet: str | None = None,
-                 rule_ids: Sequence[str] = (), inputs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        table: str,
+        sheet: str | None = None,
+        rule_ids: Sequence[str] = (),
+        inputs: dict[str, Any] | None = None,
+    ) -> None:
         self.table = table
         self.sheet = sheet
         self.rule_ids = tuple(rule_ids)
@@ -102,8 +125,13 @@ class EvaluationError(DmnError):
         super().__init__(message)
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "table": self.table, "sheet": self.sheet,
-                "rule_ids": list(self.rule_ids), "inputs": self.inputs}
+        return {
+            **super().to_dict(),
+            "table": self.table,
+            "sheet": self.sheet,
+            "rule_ids": list(self.rule_ids),
+            "inputs": self.inputs,
+        }
 
 
 def _show(value: Any) -> str:

@@ -117,8 +117,9 @@ def cell_text(raw: Any) -> str:
         return str(raw)
     if isinstance(raw, str):
         return raw.strip()
-    raise FeelError(f"a {type(raw).__name__} value cannot be used in a rule cell",
-                    "Type the value as text, e.g. \"2025-01-31\".")
+    raise FeelError(
+        f"a {type(raw).__name__} value cannot be used in a rule cell", 'Type the value as text, e.g. "2025-01-31".'
+    )
 
 
 def split_list(text: str) -> list[str]:
@@ -139,8 +140,7 @@ def split_list(text: str) -> list[str]:
     if quoted:
         raise FeelError("a double quote is not closed", 'Close the text with a second ": "M1".')
     if depth != 0:
-        raise FeelError("brackets or parentheses are not balanced",
-                        "Check that every ( or [ has its ) or ].")
+        raise FeelError("brackets or parentheses are not balanced", "Check that every ( or [ has its ) or ].")
     parts.append(text[start:])
     return [p.strip() for p in parts]
 
@@ -154,8 +154,9 @@ def parse_literal(text: str) -> Value:
             raise FeelError("a double quote is not closed", 'Close the text with a second ": "M1".')
         inner = text[1:-1]
         if '"' in inner or "\\" in inner:
-            raise FeelError("text may not contain a double quote or a backslash",
-                            "Remove the quote or backslash inside the text.")
+            raise FeelError(
+                "text may not contain a double quote or a backslash", "Remove the quote or backslash inside the text."
+            )
         if not inner:
             raise FeelError('empty text ("") cannot be tested or returned', "Use null for a missing value.")
         return inner
@@ -178,8 +179,9 @@ def parse_literal(text: str) -> Value:
         raise FeelError(f"{text} is not in double quotes", f'Write it as "{text}".')
     if "'" in text:
         raise FeelError(f"{text} uses single quotes", "Use double quotes around text.")
-    raise FeelError(f"{text} is not a value this engine understands",
-                    'Use "text" in double quotes, a number, true, false or null.')
+    raise FeelError(
+        f"{text} is not a value this engine understands", 'Use "text" in double quotes, a number, true, false or null.'
+    )
 
 
 def _number(text: str) -> int | float:
@@ -194,8 +196,9 @@ def _atom(text: str) -> Atom:
     if m:
         opening, low, high, closing = m.groups()
         if opening == "]" or closing == "[":
-            raise FeelError(f"the range {text} uses reversed brackets",
-                            "Write an open end with a parenthesis: (1..5) or [1..5).")
+            raise FeelError(
+                f"the range {text} uses reversed brackets", "Write an open end with a parenthesis: (1..5) or [1..5)."
+            )
         lo, hi = _number(low), _number(high)
         if lo > hi:
             raise FeelError(f"the range {text} is empty: {lo} is above {hi}", "Put the lower bound first.")
@@ -209,15 +212,17 @@ def _atom(text: str) -> Atom:
             raise FeelError(f"{text} has a doubled operator", "Use one of <, <=, >, >= followed by a number.")
         return Compare(op, _number(rest.strip()))
     if text.startswith("!=") or text.startswith("="):
-        raise FeelError(f"{text}: the operators = and != are not supported here",
-                        'Write the value alone ("M1") or use not("M1").')
+        raise FeelError(
+            f"{text}: the operators = and != are not supported here", 'Write the value alone ("M1") or use not("M1").'
+        )
     for word in (" and ", " or "):
         if word in f" {text} ":
-            raise FeelError(f"{text}: expressions with and/or are not supported",
-                            "Write one condition per column, or a list of values.")
+            raise FeelError(
+                f"{text}: expressions with and/or are not supported",
+                "Write one condition per column, or a list of values.",
+            )
     if text.startswith(("not(", "not (")):
-        raise FeelError(f"{text}: not(...) cannot be nested inside a list",
-                        "Write not(...) around the whole list.")
+        raise FeelError(f"{text}: not(...) cannot be nested inside a list", "Write not(...) around the whole list.")
     return Equals(parse_literal(text))
 
 

@@ -38,12 +38,28 @@ class Finding:
 class Findings(list):
     """A list of findings with helpers to add errors and warnings."""
 
-    def error(self, code: str, message: str, sheet: str | None = None, cell: str | None = None,
-              hint: str = "", table: str | None = None, rule: str | None = None) -> None:
+    def error(
+        self,
+        code: str,
+        message: str,
+        sheet: str | None = None,
+        cell: str | None = None,
+        hint: str = "",
+        table: str | None = None,
+        rule: str | None = None,
+    ) -> None:
         self.append(Finding(ERROR, code, message, sheet, cell, hint, table, rule))
 
-    def warning(self, code: str, message: str, sheet: str | None = None, cell: str | None = None,
-                hint: str = "", table: str | None = None, rule: str | None = None) -> None:
+    def warning(
+        self,
+        code: str,
+        message: str,
+        sheet: str | None = None,
+        cell: str | None = None,
+        hint: str = "",
+        table: str | None = None,
+        rule: str | None = None,
+    ) -> None:
         self.append(Finding(WARNING, code, message, sheet, cell, hint, table, rule))
 
     @property

@@ -29,7 +29,11 @@ def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tu
             ids = [ct.table.rules[i].id for i in hits]
             raise EvaluationError(
                 f"table '{ct.table.name}' has hit policy U (unique) but rules {', '.join(ids)} all match",
-                ct.table.name, ct.table.sheet, ids, _inputs(ct, values))
+                ct.table.name,
+                ct.table.sheet,
+                ids,
+                _inputs(ct, values),
+            )
         if hp == "A":
             first = outputs[hits[0]]
             for i in hits[1:]:
@@ -37,7 +41,12 @@ def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tu
                     ids = [ct.table.rules[k].id for k in hits]
                     raise EvaluationError(
                         f"table '{ct.table.name}' has hit policy A (any) but matching rules {', '.join(ids)} "
-                        "give different outputs", ct.table.name, ct.table.sheet, ids, _inputs(ct, values))
+                        "give different outputs",
+                        ct.table.name,
+                        ct.table.sheet,
+                        ids,
+                        _inputs(ct, values),
+                    )
             return first
         best = min(hits, key=lambda i: (ct.priorities[i], i))
         return outputs[best]
@@ -69,5 +78,9 @@ def _inputs(ct: CompiledTable, values: Sequence[Value]) -> dict[str, Any]:
 def _no_match(ct: CompiledTable, values: Sequence[Value]) -> EvaluationError:
     seen = ", ".join(f"{n} = {show(v)}" for n, v in zip(ct.input_names, values))
     return EvaluationError(
-        f"no rule of table '{ct.table.name}' matches {seen}; the table has a gap "
-        f"(run 'atc-dmn validate' to list them)", ct.table.name, ct.table.sheet, (), _inputs(ct, values))
+        f"no rule of table '{ct.table.name}' matches {seen}; the table has a gap (run 'atc-dmn validate' to list them)",
+        ct.table.name,
+        ct.table.sheet,
+        (),
+        _inputs(ct, values),
+    )

@@ -26,8 +26,9 @@ FALSE_WORDS = ("false", "no")
 def normalise(case: Any, specs: Mapping[str, InputSpec]) -> dict[str, Value]:
     """Return {input key: value} for every input (None where missing after defaults)."""
     if not isinstance(case, Mapping):
-        raise InputError("(case)", _short(case), (), "a case must be an object of input names and values, "
-                         f"not {type(case).__name__}")
+        raise InputError(
+            "(case)", _short(case), (), f"a case must be an object of input names and values, not {type(case).__name__}"
+        )
     out: dict[str, Value] = dict.fromkeys(specs)
     for key, raw in case.items():
         if not isinstance(key, str):
@@ -36,16 +37,21 @@ def normalise(case: Any, specs: Mapping[str, InputSpec]) -> dict[str, Value]:
         if spec is None:
             close = difflib.get_close_matches(key, list(specs), n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError(key, _short(raw), tuple(specs),
-                             f"unknown input '{_short(key)}'{hint} Known inputs: {', '.join(specs)}")
+            raise InputError(
+                key, _short(raw), tuple(specs), f"unknown input '{_short(key)}'{hint} Known inputs: {', '.join(specs)}"
+            )
         out[key] = coerce(spec, raw)
     for key, spec in specs.items():
         if out[key] is None:
             if spec.default is not None:
                 out[key] = spec.default
             elif not spec.optional:
-                raise InputError(key, None, _allowed(spec), f"{key} is required; allowed: "
-                                 + ", ".join(_show(v) for v in _allowed(spec)))
+                raise InputError(
+                    key,
+                    None,
+                    _allowed(spec),
+                    f"{key} is required; allowed: " + ", ".join(_show(v) for v in _allowed(spec)),
+                )
     return out
 
 
@@ -55,8 +61,12 @@ def coerce(spec: InputSpec, raw: Any) -> Value:
         return None
     if isinstance(raw, str):
         if len(raw) > MAX_STRING:
-            raise InputError(spec.key, raw[:40] + "...", _allowed(spec),
-                             f"{spec.key}: the value is {len(raw)} characters long; at most {MAX_STRING} are allowed")
+            raise InputError(
+                spec.key,
+                raw[:40] + "...",
+                _allowed(spec),
+                f"{spec.key}: the value is {len(raw)} characters long; at most {MAX_STRING} are allowed",
+            )
         if raw == "":
             return None
     kind = spec.kind
@@ -68,8 +78,12 @@ def coerce(spec: InputSpec, raw: Any) -> Value:
         elif isinstance(raw, str) and raw.lower() in FALSE_WORDS:
             value = False
         else:
-            raise InputError(spec.key, _short(raw), (True, False),
-                             f"{spec.key}: {_show(raw)} is not a boolean; allowed: true, false (or yes, no)")
+            raise InputError(
+                spec.key,
+                _short(raw),
+                (True, False),
+                f"{spec.key}: {_show(raw)} is not a boolean; allowed: true, false (or yes, no)",
+            )
     elif kind == "category":
         if not isinstance(raw, str) or raw not in spec.allowed:
             raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw))
@@ -83,8 +97,7 @@ def coerce(spec: InputSpec, raw: Any) -> Value:
     if kind != "category" and spec.allowed and not any(_equal(value, a) for a in spec.allowed):
         raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw))
     if kind == "number" and spec.test is not None and not spec.allowed and not spec.test.matches(value):
-        raise InputError(spec.key, raw, (), f"{spec.key}: {_show(raw)} is outside the allowed range "
-                         f"{spec.test}")
+        raise InputError(spec.key, raw, (), f"{spec.key}: {_show(raw)} is outside the allowed range {spec.test}")
     return value
 
 
@@ -95,7 +108,9 @@ def _number(spec: InputSpec, raw: Any) -> Value:
         try:
             raw = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
         except ValueError:
-            raise InputError(spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a number") from None
+            raise InputError(
+                spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a number"
+            ) from None
     if not isinstance(raw, int | float) or (isinstance(raw, float) and not math.isfinite(raw)):
         raise InputError(spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a finite number")
     return raw

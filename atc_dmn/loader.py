@@ -66,15 +66,24 @@ class _Builder:
         sheet = self.raw.sheet(name)
         if sheet is None and required:
             present = ", ".join(self.raw.sheets) or "none"
-            self.f.error("SHEET_MISSING", f"the workbook has no sheet named '{name}' (sheets: {present})",
-                         sheet=name, hint=f"Add a sheet named exactly '{name}', or rename the one that was renamed.")
+            self.f.error(
+                "SHEET_MISSING",
+                f"the workbook has no sheet named '{name}' (sheets: {present})",
+                sheet=name,
+                hint=f"Add a sheet named exactly '{name}', or rename the one that was renamed.",
+            )
         return sheet
 
     def formula_check(self, sheet: Sheet, row: int, col: int) -> bool:
         cell = sheet.get(row, col)
         if cell is not None and cell.formula:
-            self.f.error("CELL_FORMULA", f"cell holds a formula ({cell.value}); rules must be typed values",
-                         sheet.name, coord(row, col), "Replace the formula with the value it should hold.")
+            self.f.error(
+                "CELL_FORMULA",
+                f"cell holds a formula ({cell.value}); rules must be typed values",
+                sheet.name,
+                coord(row, col),
+                "Replace the formula with the value it should hold.",
+            )
             return True
         return False
 
@@ -83,8 +92,13 @@ class _Builder:
         for sheet in self.raw.sheets.values():
             for cell in sheet.cells.values():
                 if cell.formula:
-                    self.f.error("CELL_FORMULA", f"cell holds a formula ({cell.value}); type the value instead",
-                                 sheet.name, cell.coordinate, "Replace the formula with the value it should hold.")
+                    self.f.error(
+                        "CELL_FORMULA",
+                        f"cell holds a formula ({cell.value}); type the value instead",
+                        sheet.name,
+                        cell.coordinate,
+                        "Replace the formula with the value it should hold.",
+                    )
         try:
             info = self.model_info()
             self.glossary()
@@ -100,8 +114,18 @@ class _Builder:
             return None
         if self.f.errors:
             return None
-        return Model(str(self.raw.path), self.raw.sha256, info, self.variables, tables, wording, citations,
-                     references, tests, inputs)
+        return Model(
+            str(self.raw.path),
+            self.raw.sha256,
+            info,
+            self.variables,
+            tables,
+            wording,
+            citations,
+            references,
+            tests,
+            inputs,
+        )
 
     def model_info(self) -> ModelInfo:
         sheet = self.sheet("Model")
@@ -109,8 +133,13 @@ class _Builder:
             raise _Stop
         heads = sheet.find("Property")
         if not heads:
-            self.f.error("MODEL_INFO", "the Model sheet has no 'Property' heading", "Model", "B2",
-                         "Put 'Property' and 'Value' headings above the model's name and version.")
+            self.f.error(
+                "MODEL_INFO",
+                "the Model sheet has no 'Property' heading",
+                "Model",
+                "B2",
+                "Put 'Property' and 'Value' headings above the model's name and version.",
+            )
             raise _Stop
         r, c = heads[0].row, heads[0].col
         props: dict[str, str] = {}
@@ -120,12 +149,24 @@ class _Builder:
             row += 1
         for key in ("name", "version"):
             if not props.get(key):
-                self.f.error("MODEL_INFO", f"the Model sheet gives no {key}", "Model", coord(row, c),
-                             f"Add a row '{key.capitalize()}' with its value.")
+                self.f.error(
+                    "MODEL_INFO",
+                    f"the Model sheet gives no {key}",
+                    "Model",
+                    coord(row, c),
+                    f"Add a row '{key.capitalize()}' with its value.",
+                )
         known = ("name", "version", "identifier", "effective date", "description", "source", "notice")
-        return ModelInfo(props.get("name", ""), props.get("version", ""), props.get("identifier", ""),
-                         props.get("effective date", ""), props.get("description", ""), props.get("source", ""),
-                         props.get("notice", ""), {k: v for k, v in props.items() if k not in known})
+        return ModelInfo(
+            props.get("name", ""),
+            props.get("version", ""),
+            props.get("identifier", ""),
+            props.get("effective date", ""),
+            props.get("description", ""),
+            props.get("source", ""),
+            props.get("notice", ""),
+            {k: v for k, v in props.items() if k not in known},
+        )
 
     def glossary(self) -> None:
         sheet = self.sheet("Glossary")
@@ -133,8 +174,13 @@ class _Builder:
             raise _Stop
         titles = [c for c in sheet.cells.values() if isinstance(c.value, str) and c.value.startswith("Glossary")]
         if not titles:
-            self.f.error("GLOSSARY_HEADING", "the Glossary sheet has no cell starting with 'Glossary'", "Glossary",
-                         "B2", "Type 'Glossary' in B2 and the headings below it.")
+            self.f.error(
+                "GLOSSARY_HEADING",
+                "the Glossary sheet has no cell starting with 'Glossary'",
+                "Glossary",
+                "B2",
+                "Type 'Glossary' in B2 and the headings below it.",
+            )
             raise _Stop
         top = min(titles, key=lambda c: (c.row, c.col))
         r, c = top.row + 1, top.col
@@ -145,9 +191,13 @@ class _Builder:
             col += 1
         for needed in ("Variable", "Business Concept", "Attribute", "Role"):
             if needed not in heads:
-                self.f.error("GLOSSARY_HEADING", f"the Glossary has no '{needed}' heading", "Glossary", coord(r, col),
-                             "The headings are: Variable, Business Concept, Attribute, Role, Default when missing, "
-                             "Meaning.")
+                self.f.error(
+                    "GLOSSARY_HEADING",
+                    f"the Glossary has no '{needed}' heading",
+                    "Glossary",
+                    coord(r, col),
+                    "The headings are: Variable, Business Concept, Attribute, Role, Default when missing, Meaning.",
+                )
         if self.f.errors:
             raise _Stop
         concept = ""
@@ -161,34 +211,61 @@ class _Builder:
             attribute = attr_raw.strip() if isinstance(attr_raw, str) else ""
             role = sheet.text(row, heads["Role"]).lower()
             if name in self.variables:
-                self.f.error("GLOSSARY_DUPLICATE", f"variable '{name}' is defined twice", "Glossary", where,
-                             "Give each variable one row.")
+                self.f.error(
+                    "GLOSSARY_DUPLICATE",
+                    f"variable '{name}' is defined twice",
+                    "Glossary",
+                    where,
+                    "Give each variable one row.",
+                )
             if name == "Execute":
                 self.f.error("GLOSSARY_ROW", "'Execute' is reserved and cannot be a variable", "Glossary", where)
             if not _IDENT.match(concept or ""):
-                self.f.error("GLOSSARY_ROW", f"business concept '{concept}' is not a name", "Glossary",
-                             coord(row, heads["Business Concept"]),
-                             "Use letters, digits and _ only, starting with a letter.")
+                self.f.error(
+                    "GLOSSARY_ROW",
+                    f"business concept '{concept}' is not a name",
+                    "Glossary",
+                    coord(row, heads["Business Concept"]),
+                    "Use letters, digits and _ only, starting with a letter.",
+                )
             if not _IDENT.match(attribute):
-                self.f.error("GLOSSARY_ROW", f"attribute {attr_raw!r} of '{name}' is not a name", "Glossary",
-                             coord(row, heads["Attribute"]),
-                             "Type it as text: letters, digits and _ only, starting with a letter.")
+                self.f.error(
+                    "GLOSSARY_ROW",
+                    f"attribute {attr_raw!r} of '{name}' is not a name",
+                    "Glossary",
+                    coord(row, heads["Attribute"]),
+                    "Type it as text: letters, digits and _ only, starting with a letter.",
+                )
             if role not in ROLES:
-                self.f.error("GLOSSARY_ROLE", f"role '{role}' of '{name}' is not one of {', '.join(ROLES)}",
-                             "Glossary", coord(row, heads["Role"]), "Pick the role from the drop-down.")
+                self.f.error(
+                    "GLOSSARY_ROLE",
+                    f"role '{role}' of '{name}' is not one of {', '.join(ROLES)}",
+                    "Glossary",
+                    coord(row, heads["Role"]),
+                    "Pick the role from the drop-down.",
+                )
             key_space = "in" if role == "input" else "out"
             if (key_space, attribute) in keys and attribute:
-                self.f.error("GLOSSARY_DUPLICATE",
-                             f"attribute '{attribute}' is used by both '{keys[(key_space, attribute)]}' and '{name}'",
-                             "Glossary", coord(row, heads["Attribute"]), "Give each input (and each output) its own attribute.")
+                self.f.error(
+                    "GLOSSARY_DUPLICATE",
+                    f"attribute '{attribute}' is used by both '{keys[(key_space, attribute)]}' and '{name}'",
+                    "Glossary",
+                    coord(row, heads["Attribute"]),
+                    "Give each input (and each output) its own attribute.",
+                )
             keys[(key_space, attribute)] = name
             default: Value = None
             if "Default when missing" in heads and sheet.value(row, heads["Default when missing"]) is not None:
                 try:
                     default = parse_literal(cell_text(sheet.value(row, heads["Default when missing"])))
                 except FeelError as exc:
-                    self.f.error("CELL_SYNTAX", f"default of '{name}': {exc.message}", "Glossary",
-                                 coord(row, heads["Default when missing"]), exc.hint)
+                    self.f.error(
+                        "CELL_SYNTAX",
+                        f"default of '{name}': {exc.message}",
+                        "Glossary",
+                        coord(row, heads["Default when missing"]),
+                        exc.hint,
+                    )
             meaning = sheet.text(row, heads["Meaning"]) if "Meaning" in heads else ""
             self.variables[name] = Variable(name, concept, attribute, role, default, meaning, where)
             row += 1
@@ -200,18 +277,30 @@ class _Builder:
         sheet = self.sheet("Decision")
         if sheet is None:
             raise _Stop
-        titles = [c for c in sheet.cells.values() if isinstance(c.value, str) and c.value.startswith("Decision")
-                  and c.value.strip() != "Decisions"]
+        titles = [
+            c
+            for c in sheet.cells.values()
+            if isinstance(c.value, str) and c.value.startswith("Decision") and c.value.strip() != "Decisions"
+        ]
         if not titles:
-            self.f.error("DECISION_HEADING", "the Decision sheet has no cell starting with 'Decision'", "Decision",
-                         "B2", "Type 'Decision - <name>' in B2 and the headings below it.")
+            self.f.error(
+                "DECISION_HEADING",
+                "the Decision sheet has no cell starting with 'Decision'",
+                "Decision",
+                "B2",
+                "Type 'Decision - <name>' in B2 and the headings below it.",
+            )
             raise _Stop
         top = min(titles, key=lambda c: (c.row, c.col))
         r, c = top.row + 1, top.col
         if sheet.text(r, c) != "Decisions" or sheet.text(r, c + 1) != "Execute Decision Tables":
-            self.f.error("DECISION_HEADING", "the Decision sheet's headings must be 'Decisions' and "
-                         "'Execute Decision Tables'", "Decision", coord(r, c),
-                         "Type exactly 'Decisions' and 'Execute Decision Tables' (plural).")
+            self.f.error(
+                "DECISION_HEADING",
+                "the Decision sheet's headings must be 'Decisions' and 'Execute Decision Tables'",
+                "Decision",
+                coord(r, c),
+                "Type exactly 'Decisions' and 'Execute Decision Tables' (plural).",
+            )
             raise _Stop
         order = []
         row = r + 1
@@ -220,14 +309,29 @@ class _Builder:
             raw_name = sheet.value(row, c + 1)
             name = raw_name if isinstance(raw_name, str) else ""
             if not name.strip():
-                self.f.error("DECISION_ROW", "a decision row names no table", "Decision", coord(row, c + 1),
-                             "Type the table's name, exactly as in its sheet.")
+                self.f.error(
+                    "DECISION_ROW",
+                    "a decision row names no table",
+                    "Decision",
+                    coord(row, c + 1),
+                    "Type the table's name, exactly as in its sheet.",
+                )
             elif name != name.strip():
-                self.f.error("DECISION_ROW", f"table name '{name}' has spaces around it", "Decision",
-                             coord(row, c + 1), "Remove the spaces (pyDMNrules would not find the table).")
+                self.f.error(
+                    "DECISION_ROW",
+                    f"table name '{name}' has spaces around it",
+                    "Decision",
+                    coord(row, c + 1),
+                    "Remove the spaces (pyDMNrules would not find the table).",
+                )
             elif name in seen:
-                self.f.error("TABLE_DUPLICATE", f"table '{name}' is listed twice", "Decision", coord(row, c + 1),
-                             "List each table once.")
+                self.f.error(
+                    "TABLE_DUPLICATE",
+                    f"table '{name}' is listed twice",
+                    "Decision",
+                    coord(row, c + 1),
+                    "List each table once.",
+                )
             else:
                 seen.add(name)
                 order.append((sheet.text(row, c), name, sheet.text(row, c + 2), row))
@@ -248,19 +352,28 @@ class _Builder:
                 right = sheet.text(cell.row + 1, cell.col + 1)
                 hp = "" if below is None or below.value is None else cell_text(below.value)
                 # A hit-policy cell: blank, a policy, or a short word that may be a mistyped policy.
-                if right and (hp in HIT_POLICIES or hp == "" or (len(hp) <= 8 and '"' not in hp
-                                                                  and hp not in self.variables)):
+                if right and (
+                    hp in HIT_POLICIES or hp == "" or (len(hp) <= 8 and '"' not in hp and hp not in self.variables)
+                ):
                     found.append((sheet, cell.row, cell.col))
         if not found:
-            self.f.error("DECISION_TABLE_MISSING", f"table '{name}' is listed but no sheet has a table of that name",
-                         "Decision", coord(decision_row, 3),
-                         "Check the spelling here and in the table's name cell (B2 of its sheet).")
+            self.f.error(
+                "DECISION_TABLE_MISSING",
+                f"table '{name}' is listed but no sheet has a table of that name",
+                "Decision",
+                coord(decision_row, 3),
+                "Check the spelling here and in the table's name cell (B2 of its sheet).",
+            )
             return None
         if len(found) > 1:
             where = ", ".join(f"{s.name}!{coord(r, c)}" for s, r, c in found)
-            self.f.error("TABLE_DUPLICATE", f"table '{name}' is defined more than once ({where})", found[1][0].name,
-                         coord(found[1][1], found[1][2]), "Rename or delete one of them; pyDMNrules would "
-                         "silently use the last one.")
+            self.f.error(
+                "TABLE_DUPLICATE",
+                f"table '{name}' is defined more than once ({where})",
+                found[1][0].name,
+                coord(found[1][1], found[1][2]),
+                "Rename or delete one of them; pyDMNrules would silently use the last one.",
+            )
             return None
         return found[0]
 
@@ -273,9 +386,14 @@ class _Builder:
         hp_cell = sheet.get(r + 1, c)
         hp = cell_text(hp_cell.value).strip() if hp_cell and hp_cell.value is not None else "U"
         if hp not in HIT_POLICIES:
-            self.f.error("HIT_POLICY", f"hit policy '{hp}' of table '{name}' is not one of "
-                         f"{' '.join(HIT_POLICIES)}", s, coord(r + 1, c),
-                         "Use one upper-case letter such as U, F, A, P, C (or C+, C<, C>, C#, R, O).", table=name)
+            self.f.error(
+                "HIT_POLICY",
+                f"hit policy '{hp}' of table '{name}' is not one of {' '.join(HIT_POLICIES)}",
+                s,
+                coord(r + 1, c),
+                "Use one upper-case letter such as U, F, A, P, C (or C+, C<, C>, C#, R, O).",
+                table=name,
+            )
             return None
         head_row = r + 1
         heads: list[tuple[int, str]] = []
@@ -295,30 +413,53 @@ class _Builder:
                 elif n_outputs is None:
                     n_outputs = i + 1 - n_inputs
         if n_inputs is None:
-            self.f.error("NO_OUTPUT_COLUMN", f"table '{name}' has no double border between its input and output "
-                         "headings", s, coord(head_row, c + 1),
-                         "Give the last input heading a double right border.", table=name)
+            self.f.error(
+                "NO_OUTPUT_COLUMN",
+                f"table '{name}' has no double border between its input and output headings",
+                s,
+                coord(head_row, c + 1),
+                "Give the last input heading a double right border.",
+                table=name,
+            )
             return None
         if n_outputs is None:
             n_outputs = len(heads) - n_inputs
         if n_outputs <= 0:
-            self.f.error("NO_OUTPUT_COLUMN", f"table '{name}' has no output column", s, coord(head_row, c + 1),
-                         "Add an output heading right of the double border.", table=name)
+            self.f.error(
+                "NO_OUTPUT_COLUMN",
+                f"table '{name}' has no output column",
+                s,
+                coord(head_row, c + 1),
+                "Add an output heading right of the double border.",
+                table=name,
+            )
             return None
         if sheet.text(head_row, end_col + 1) and any(
-                sheet.value(rr, end_col) is None and sheet.value(rr, end_col + 1) is not None
-                for rr in range(head_row, head_row + 3)):
-            self.f.error("TABLE_SPLIT", f"table '{name}' has a blank column at {get_column_letter(end_col)}; "
-                         "the columns right of it are ignored", s, coord(head_row, end_col),
-                         "Delete the blank column or give it a heading.", table=name)
+            sheet.value(rr, end_col) is None and sheet.value(rr, end_col + 1) is not None
+            for rr in range(head_row, head_row + 3)
+        ):
+            self.f.error(
+                "TABLE_SPLIT",
+                f"table '{name}' has a blank column at {get_column_letter(end_col)}; "
+                "the columns right of it are ignored",
+                s,
+                coord(head_row, end_col),
+                "Delete the blank column or give it a heading.",
+                table=name,
+            )
         columns = []
         for hc, heading in heads[: n_inputs + n_outputs]:
             if heading not in self.variables:
-                self.f.error("HEADING_UNKNOWN", f"heading '{heading}' of table '{name}' is not in the Glossary", s,
-                             coord(head_row, hc), "Use a Variable name from the Glossary exactly, or add it there.",
-                             table=name)
+                self.f.error(
+                    "HEADING_UNKNOWN",
+                    f"heading '{heading}' of table '{name}' is not in the Glossary",
+                    s,
+                    coord(head_row, hc),
+                    "Use a Variable name from the Glossary exactly, or add it there.",
+                    table=name,
+                )
             columns.append((hc, heading))
-        ann_heads = heads[n_inputs + n_outputs:]
+        ann_heads = heads[n_inputs + n_outputs :]
         if self.f.errors and any(f.table == name for f in self.f.errors):
             return None
         # Allowed-values row: present unless the hit-policy cell has a double bottom border.
@@ -333,61 +474,128 @@ class _Builder:
             try:
                 test = parse_unary_tests(raw)
                 if j >= n_inputs and not test.only_literals:
-                    raise FeelError("an output's allowed values must be a list of values",
-                                    'List them: "low","high".')
+                    raise FeelError("an output's allowed values must be a list of values", 'List them: "low","high".')
                 allowed.append(test)
             except FeelError as exc:
-                self.f.error("CELL_SYNTAX", f"allowed values of '{heading}': {exc.message}", s,
-                             coord(head_row + 1, hc), exc.hint, table=name)
+                self.f.error(
+                    "CELL_SYNTAX",
+                    f"allowed values of '{heading}': {exc.message}",
+                    s,
+                    coord(head_row + 1, hc),
+                    exc.hint,
+                    table=name,
+                )
                 allowed.append(None)
-        inputs = tuple(Column(h, coord(head_row, hc), allowed[j], coord(head_row + 1, hc) if allowed[j] else "")
-                       for j, (hc, h) in enumerate(columns[:n_inputs]))
-        outputs = tuple(Column(h, coord(head_row, hc), allowed[n_inputs + j],
-                               coord(head_row + 1, hc) if allowed[n_inputs + j] else "")
-                        for j, (hc, h) in enumerate(columns[n_inputs:]))
+        inputs = tuple(
+            Column(h, coord(head_row, hc), allowed[j], coord(head_row + 1, hc) if allowed[j] else "")
+            for j, (hc, h) in enumerate(columns[:n_inputs])
+        )
+        outputs = tuple(
+            Column(
+                h, coord(head_row, hc), allowed[n_inputs + j], coord(head_row + 1, hc) if allowed[n_inputs + j] else ""
+            )
+            for j, (hc, h) in enumerate(columns[n_inputs:])
+        )
         rules = self.rules(sheet, name, first_rule, c, columns, n_inputs, inputs, outputs, ann_heads)
         if not rules:
-            self.f.error("TABLE_EMPTY", f"table '{name}' has no rules", s, coord(r, c),
-                         "Add at least one rule row under the headings.", table=name)
+            self.f.error(
+                "TABLE_EMPTY",
+                f"table '{name}' has no rules",
+                s,
+                coord(r, c),
+                "Add at least one rule row under the headings.",
+                table=name,
+            )
             return None
         if hp == "P" or hp == "O":
             for col in outputs:
                 if col.enumeration is None:
-                    self.f.error("HIT_POLICY", f"hit policy {hp} needs an ordered list of allowed values for "
-                                 f"'{col.variable}'", s, col.cell, "List the output's values in priority order "
-                                 "in the allowed-values row.", table=name)
+                    self.f.error(
+                        "HIT_POLICY",
+                        f"hit policy {hp} needs an ordered list of allowed values for '{col.variable}'",
+                        s,
+                        col.cell,
+                        "List the output's values in priority order in the allowed-values row.",
+                        table=name,
+                    )
         if hp in ("C+", "C<", "C>") and len(outputs) != 1:
-            self.f.error("HIT_POLICY", f"hit policy {hp} aggregates one output; table '{name}' has {len(outputs)}",
-                         s, coord(r + 1, c), "Use one output column, or plain C.", table=name)
+            self.f.error(
+                "HIT_POLICY",
+                f"hit policy {hp} aggregates one output; table '{name}' has {len(outputs)}",
+                s,
+                coord(r + 1, c),
+                "Use one output column, or plain C.",
+                table=name,
+            )
         if hp in ("C+", "C<", "C>"):
             for rule in rules:
                 for value, cell in zip(rule.outputs, rule.cells[n_inputs:]):
                     if isinstance(value, bool) or not isinstance(value, int | float):
-                        self.f.error("TYPE_MISMATCH", f"hit policy {hp} adds or compares numbers, but rule "
-                                     f"{rule.id} gives {show(value)}", s, cell, "Give a number.", table=name,
-                                     rule=rule.id)
-        return DecisionTable(name, s, coord(r, c), hp, inputs, outputs, tuple(rules),
-                             tuple(h for _, h in ann_heads), description, purpose)
+                        self.f.error(
+                            "TYPE_MISMATCH",
+                            f"hit policy {hp} adds or compares numbers, but rule {rule.id} gives {show(value)}",
+                            s,
+                            cell,
+                            "Give a number.",
+                            table=name,
+                            rule=rule.id,
+                        )
+        return DecisionTable(
+            name,
+            s,
+            coord(r, c),
+            hp,
+            inputs,
+            outputs,
+            tuple(rules),
+            tuple(h for _, h in ann_heads),
+            description,
+            purpose,
+        )
 
-    def rules(self, sheet: Sheet, name: str, first: int, c: int, columns: list[tuple[int, str]], n_inputs: int,
-              inputs: tuple[Column, ...], outputs: tuple[Column, ...], ann_heads: list[tuple[int, str]]) -> list[Rule]:
+    def rules(
+        self,
+        sheet: Sheet,
+        name: str,
+        first: int,
+        c: int,
+        columns: list[tuple[int, str]],
+        n_inputs: int,
+        inputs: tuple[Column, ...],
+        outputs: tuple[Column, ...],
+        ann_heads: list[tuple[int, str]],
+    ) -> list[Rule]:
         s = sheet.name
-        last_col = (ann_heads[-1][0] if ann_heads else columns[-1][0])
+        last_col = ann_heads[-1][0] if ann_heads else columns[-1][0]
         rules: list[Rule] = []
         ids: dict[str, str] = {}
         row = first
-        while any(sheet.value(row, col) is not None and cell_text(sheet.value(row, col)) != ""
-                  for col in range(c, last_col + 1)):
+        while any(
+            sheet.value(row, col) is not None and cell_text(sheet.value(row, col)) != ""
+            for col in range(c, last_col + 1)
+        ):
             rid_raw = sheet.value(row, c)
             rid = cell_text(rid_raw) if rid_raw is not None else ""
             if not rid:
-                self.f.error("RULE_ID_MISSING", f"a rule of table '{name}' has no id", s, coord(row, c),
-                             "Give every rule a unique id such as R1.", table=name)
+                self.f.error(
+                    "RULE_ID_MISSING",
+                    f"a rule of table '{name}' has no id",
+                    s,
+                    coord(row, c),
+                    "Give every rule a unique id such as R1.",
+                    table=name,
+                )
                 rid = f"row {row}"
             elif rid in ids:
-                self.f.error("RULE_ID_DUPLICATE", f"rule id '{rid}' is used twice in table '{name}' "
-                             f"(also at {ids[rid]})", s, coord(row, c), "Give every rule its own id.", table=name,
-                             rule=rid)
+                self.f.error(
+                    "RULE_ID_DUPLICATE",
+                    f"rule id '{rid}' is used twice in table '{name}' (also at {ids[rid]})",
+                    s,
+                    coord(row, c),
+                    "Give every rule its own id.",
+                    table=name,
+                    rule=rid,
+                )
             ids[rid] = coord(row, c)
             tests, outs, cells = [], [], []
             for j, (col, heading) in enumerate(columns):
@@ -398,8 +606,15 @@ class _Builder:
                     try:
                         test = parse_unary_tests(raw)
                     except FeelError as exc:
-                        self.f.error("CELL_SYNTAX", f"rule {rid}, '{heading}': {exc.message}", s, where, exc.hint,
-                                     table=name, rule=rid)
+                        self.f.error(
+                            "CELL_SYNTAX",
+                            f"rule {rid}, '{heading}': {exc.message}",
+                            s,
+                            where,
+                            exc.hint,
+                            table=name,
+                            rule=rid,
+                        )
                         test = parse_unary_tests("-")
                     self.check_allowed(test, inputs[j], s, where, name, rid, heading)
                     tests.append(test)
@@ -408,17 +623,25 @@ class _Builder:
                         value = parse_output(raw)
                     except FeelError as exc:
                         code = "OUTPUT_MISSING" if raw is None or cell_text(raw) == "" else "CELL_SYNTAX"
-                        self.f.error(code, f"rule {rid}, '{heading}': {exc.message}", s, where, exc.hint, table=name,
-                                     rule=rid)
+                        self.f.error(
+                            code, f"rule {rid}, '{heading}': {exc.message}", s, where, exc.hint, table=name, rule=rid
+                        )
                         value = None
                     else:
                         enum = outputs[j - n_inputs].enumeration
                         if enum is not None and not _member(value, enum):
-                            self.f.error("OUTPUT_NOT_ALLOWED", f"rule {rid} gives '{heading}' the value "
-                                         f"{show(value)}, which is not in its allowed list "
-                                         f"({', '.join(show(v) for v in enum)})", s, where,
-                                         "Pick a value from the drop-down, or add the value to the allowed list "
-                                         "in the row under the headings (and its wording).", table=name, rule=rid)
+                            self.f.error(
+                                "OUTPUT_NOT_ALLOWED",
+                                f"rule {rid} gives '{heading}' the value "
+                                f"{show(value)}, which is not in its allowed list "
+                                f"({', '.join(show(v) for v in enum)})",
+                                s,
+                                where,
+                                "Pick a value from the drop-down, or add the value to the allowed list "
+                                "in the row under the headings (and its wording).",
+                                table=name,
+                                rule=rid,
+                            )
                     outs.append(value)
             annotations: dict[str, str] = {}
             citations: tuple[int, ...] = ()
@@ -432,20 +655,34 @@ class _Builder:
             row += 1
         return rules
 
-    def check_allowed(self, test: UnaryTest, column: Column, s: str, where: str, table: str, rid: str,
-                      heading: str) -> None:
+    def check_allowed(
+        self, test: UnaryTest, column: Column, s: str, where: str, table: str, rid: str, heading: str
+    ) -> None:
         enum = column.enumeration
         if enum is None or test.any:
             return
         for value in test.literals:
             if not _member(value, enum):
-                self.f.error("VALUE_NOT_ALLOWED", f"rule {rid} tests '{heading}' for {show(value)}, which is not "
-                             f"one of its allowed values ({', '.join(show(v) for v in enum)})", s, where,
-                             "Pick a value from the drop-down; text must match the allowed list exactly.",
-                             table=table, rule=rid)
+                self.f.error(
+                    "VALUE_NOT_ALLOWED",
+                    f"rule {rid} tests '{heading}' for {show(value)}, which is not "
+                    f"one of its allowed values ({', '.join(show(v) for v in enum)})",
+                    s,
+                    where,
+                    "Pick a value from the drop-down; text must match the allowed list exactly.",
+                    table=table,
+                    rule=rid,
+                )
         if not test.only_literals:
-            self.f.error("TYPE_MISMATCH", f"rule {rid} compares '{heading}' with a number, but its allowed values "
-                         "are a list", s, where, "Test for values from the list instead.", table=table, rule=rid)
+            self.f.error(
+                "TYPE_MISMATCH",
+                f"rule {rid} compares '{heading}' with a number, but its allowed values are a list",
+                s,
+                where,
+                "Test for values from the list instead.",
+                table=table,
+                rule=rid,
+            )
 
     def parse_citations(self, text: str, s: str, where: str, table: str, rid: str) -> tuple[int, ...]:
         if not text:
@@ -455,8 +692,15 @@ class _Builder:
             if not part:
                 continue
             if not part.isdigit():
-                self.f.error("CITATION_SYNTAX", f"rule {rid}: citation '{part}' is not a number", s, where,
-                             "List citation numbers separated by commas, e.g. 1, 2.", table=table, rule=rid)
+                self.f.error(
+                    "CITATION_SYNTAX",
+                    f"rule {rid}: citation '{part}' is not a number",
+                    s,
+                    where,
+                    "List citation numbers separated by commas, e.g. 1, 2.",
+                    table=table,
+                    rule=rid,
+                )
                 continue
             numbers.append(int(part))
         return tuple(numbers)
@@ -469,28 +713,51 @@ class _Builder:
                 if col.variable not in available:
                     var = self.variables.get(col.variable)
                     later = any(col.variable in {o.variable for o in u.outputs} for u in tables)
-                    why = ("it is produced by a later table" if later else
-                           "it is neither a model input nor produced by an earlier table")
+                    why = (
+                        "it is produced by a later table"
+                        if later
+                        else "it is neither a model input nor produced by an earlier table"
+                    )
                     if var is not None:
-                        self.f.error("GRAPH_ORDER", f"table '{t.name}' reads '{col.variable}' but {why}", t.sheet,
-                                     col.cell, "Reorder the Decision sheet, or make it an input in the Glossary.",
-                                     table=t.name)
+                        self.f.error(
+                            "GRAPH_ORDER",
+                            f"table '{t.name}' reads '{col.variable}' but {why}",
+                            t.sheet,
+                            col.cell,
+                            "Reorder the Decision sheet, or make it an input in the Glossary.",
+                            table=t.name,
+                        )
             for col in t.outputs:
                 var = self.variables.get(col.variable)
                 if var is not None and var.role == "input":
-                    self.f.error("GRAPH_OUTPUT_INPUT", f"table '{t.name}' overwrites the model input "
-                                 f"'{col.variable}'", t.sheet, col.cell, "Output to an intermediate variable.",
-                                 table=t.name)
+                    self.f.error(
+                        "GRAPH_OUTPUT_INPUT",
+                        f"table '{t.name}' overwrites the model input '{col.variable}'",
+                        t.sheet,
+                        col.cell,
+                        "Output to an intermediate variable.",
+                        table=t.name,
+                    )
                 if col.variable in produced and produced[col.variable] != t.name:
-                    self.f.error("GRAPH_TWICE", f"'{col.variable}' is decided by both '{produced[col.variable]}' "
-                                 f"and '{t.name}'", t.sheet, col.cell, "Let one table decide each variable.",
-                                 table=t.name)
+                    self.f.error(
+                        "GRAPH_TWICE",
+                        f"'{col.variable}' is decided by both '{produced[col.variable]}' and '{t.name}'",
+                        t.sheet,
+                        col.cell,
+                        "Let one table decide each variable.",
+                        table=t.name,
+                    )
                 produced[col.variable] = t.name
                 available.add(col.variable)
         for var in self.variables.values():
             if var.role in ("output", "check", "intermediate") and var.name not in produced:
-                self.f.error("OUTPUT_NOT_PRODUCED", f"{var.role} '{var.name}' is not decided by any table",
-                             "Glossary", var.cell, "Add it as an output column of a table, or remove it.")
+                self.f.error(
+                    "OUTPUT_NOT_PRODUCED",
+                    f"{var.role} '{var.name}' is not decided by any table",
+                    "Glossary",
+                    var.cell,
+                    "Add it as an output column of a table, or remove it.",
+                )
 
     def wording(self) -> dict[tuple[str, Any], str]:
         sheet = self.sheet("Wording")
@@ -498,8 +765,9 @@ class _Builder:
             return {}
         heads = sheet.find("Output")
         if not heads:
-            self.f.error("WORDING_HEADING", "the Wording sheet has no 'Output' | 'Code' | 'Text' headings",
-                         "Wording", "B2")
+            self.f.error(
+                "WORDING_HEADING", "the Wording sheet has no 'Output' | 'Code' | 'Text' headings", "Wording", "B2"
+            )
             return {}
         r, c = heads[0].row, heads[0].col
         out: dict[tuple[str, Any], str] = {}
@@ -508,8 +776,13 @@ class _Builder:
             key, code, text = sheet.text(row, c), sheet.value(row, c + 1), sheet.text(row, c + 2)
             code_value = cell_text(code) if code is not None else ""
             if not text:
-                self.f.error("WORDING_MISSING", f"code '{code_value}' of '{key}' has no text", "Wording",
-                             coord(row, c + 2), "Type the wording a clinician should read.")
+                self.f.error(
+                    "WORDING_MISSING",
+                    f"code '{code_value}' of '{key}' has no text",
+                    "Wording",
+                    coord(row, c + 2),
+                    "Type the wording a clinician should read.",
+                )
             out[(key, code_value)] = text
             row += 1
         return out
@@ -526,11 +799,23 @@ class _Builder:
             while sheet.text(row, c):
                 n = sheet.value(row, c)
                 if not isinstance(n, int | float) or isinstance(n, bool):
-                    self.f.error("REFERENCE_ROW", f"reference entry '{n}' is not a number", "References",
-                                 coord(row, c), "Number the entries 1, 2, 3...")
+                    self.f.error(
+                        "REFERENCE_ROW",
+                        f"reference entry '{n}' is not a number",
+                        "References",
+                        coord(row, c),
+                        "Number the entries 1, 2, 3...",
+                    )
                 else:
-                    refs.append(Reference(int(n), sheet.text(row, c + 2), sheet.text(row, c + 1),
-                                          sheet.text(row, c + 3), sheet.text(row, c + 4)))
+                    refs.append(
+                        Reference(
+                            int(n),
+                            sheet.text(row, c + 2),
+                            sheet.text(row, c + 1),
+                            sheet.text(row, c + 3),
+                            sheet.text(row, c + 4),
+                        )
+                    )
                 row += 1
         citations: dict[int, Citation] = {}
         heads = sheet.find("Citation")
@@ -551,9 +836,14 @@ class _Builder:
                     except ValueError:
                         paired = -1
                     if paired not in entries:
-                        self.f.error("REFERENCE_PAIRING", f"citation {int(n)} is paired with entry "
-                                     f"'{cell_text(entry)}', which is not in the reference list", "References",
-                                     coord(row, c + 1), "Type the number of an entry from the reference list.")
+                        self.f.error(
+                            "REFERENCE_PAIRING",
+                            f"citation {int(n)} is paired with entry "
+                            f"'{cell_text(entry)}', which is not in the reference list",
+                            "References",
+                            coord(row, c + 1),
+                            "Type the number of an entry from the reference list.",
+                        )
                         paired = None
                 citations[int(n)] = Citation(int(n), paired, sheet.text(row, c + 2))
                 row += 1
@@ -564,9 +854,15 @@ class _Builder:
             for rule in t.rules:
                 for n in rule.citations:
                     if n not in citations:
-                        self.f.error("CITATION_UNKNOWN", f"rule {rule.id} cites [{n}], which the References sheet "
-                                     "does not list", t.sheet, rule.cells[-1] if rule.cells else t.cell,
-                                     "Add the citation number to the References sheet.", table=t.name, rule=rule.id)
+                        self.f.error(
+                            "CITATION_UNKNOWN",
+                            f"rule {rule.id} cites [{n}], which the References sheet does not list",
+                            t.sheet,
+                            rule.cells[-1] if rule.cells else t.cell,
+                            "Add the citation number to the References sheet.",
+                            table=t.name,
+                            rule=rule.id,
+                        )
 
     def input_specs(self, tables: tuple[DecisionTable, ...]) -> tuple[InputSpec, ...]:
         specs = []
@@ -576,8 +872,13 @@ class _Builder:
             column = next((col for t in tables for col in t.inputs if col.variable == var.name and col.allowed), None)
             used = any(col.variable == var.name for t in tables for col in t.inputs)
             if not used:
-                self.f.error("INPUT_UNUSED", f"input '{var.name}' is not read by any table", "Glossary", var.cell,
-                             "Remove it from the Glossary, or add a column for it to a table.")
+                self.f.error(
+                    "INPUT_UNUSED",
+                    f"input '{var.name}' is not read by any table",
+                    "Glossary",
+                    var.cell,
+                    "Remove it from the Glossary, or add a column for it to a table.",
+                )
             test = column.allowed if column else None
             enum = column.enumeration if column else None
             if enum is not None:
@@ -614,8 +915,13 @@ class _Builder:
             col += 1
         for hc, h in columns:
             if h not in ("Case", "Description", "Expected error") and h not in self.variables:
-                self.f.error("TEST_HEADING", f"test heading '{h}' is not a Glossary variable", "Test", coord(r, hc),
-                             "Use the Variable names of the Glossary.")
+                self.f.error(
+                    "TEST_HEADING",
+                    f"test heading '{h}' is not a Glossary variable",
+                    "Test",
+                    coord(r, hc),
+                    "Use the Variable names of the Glossary.",
+                )
         cases = []
         row = r + 1
         while any(sheet.value(row, hc) is not None for hc, _ in columns):

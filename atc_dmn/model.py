@@ -141,9 +141,15 @@ class InputSpec:
     test: UnaryTest | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.key, "label": self.name, "type": self.kind,
-                "allowed": [v for v in self.allowed if v is not None], "optional": self.optional,
-                "default": self.default, "meaning": self.meaning}
+        return {
+            "name": self.key,
+            "label": self.name,
+            "type": self.kind,
+            "allowed": [v for v in self.allowed if v is not None],
+            "optional": self.optional,
+            "default": self.default,
+            "meaning": self.meaning,
+        }
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,14 @@ def _engine(path: str) -> Any:
             from pyDMNrules import DMN
         except ImportError:
             raise ReferenceUnavailable(
-                "the pydmnrules engine needs pyDMNrules: pip install 'atc-dmn[reference]'") from None
+                "the pydmnrules engine needs pyDMNrules: pip install 'atc-dmn[reference]'"
+            ) from None
         dmn = DMN()
         status = dmn.load(path)
         if status.get("errors"):
-            raise ModelError("pyDMNrules cannot load the workbook: " + "; ".join(map(str, status["errors"])),
-                             code="REFERENCE_LOAD")
+            raise ModelError(
+                "pyDMNrules cannot load the workbook: " + "; ".join(map(str, status["errors"])), code="REFERENCE_LOAD"
+            )
         engines[path] = dmn
     return engines[path]
 

@@ -42,8 +42,14 @@ class FiredRule:
     annotations: Mapping[str, str]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "sheet": self.sheet, "row": self.row, "annotation": self.annotation,
-                "citations": list(self.citations), "annotations": dict(self.annotations)}
+        return {
+            "id": self.id,
+            "sheet": self.sheet,
+            "row": self.row,
+            "annotation": self.annotation,
+            "citations": list(self.citations),
+            "annotations": dict(self.annotations),
+        }
 
 
 @dataclass(frozen=True)
@@ -58,9 +64,14 @@ class TableTrace:
     outputs: Mapping[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "sheet": self.sheet, "hit_policy": self.hit_policy,
-                "inputs": dict(self.inputs), "rules": [r.to_dict() for r in self.rules],
-                "outputs": dict(self.outputs)}
+        return {
+            "table": self.table,
+            "sheet": self.sheet,
+            "hit_policy": self.hit_policy,
+            "inputs": dict(self.inputs),
+            "rules": [r.to_dict() for r in self.rules],
+            "outputs": dict(self.outputs),
+        }
 
 
 # One evaluated table: (compiled table, the input values it saw, matched rule indices, its outputs).
@@ -76,9 +87,9 @@ class Result:
     identifies the workbook; ``notice`` is the model's standing disclaimer.
     """
 
-
-    def __init__(self, model: Model, identity: ModelIdentity, inputs: dict[str, Any],
-                 decision: dict[str, Any], steps: list[Step]) -> None:
+    def __init__(
+        self, model: Model, identity: ModelIdentity, inputs: dict[str, Any], decision: dict[str, Any], steps: list[Step]
+    ) -> None:
         self._model = model
         self._steps = steps
         self._inputs = inputs
@@ -112,9 +123,18 @@ class Result:
             t = ct.table
             rules = tuple(
                 FiredRule(r.id, t.sheet, r.row, r.annotation, r.citations, r.annotations)
-                for r in (t.rules[i] for i in hits))
-            traces.append(TableTrace(t.name, t.sheet, t.hit_policy, dict(zip(ct.input_names, values)), rules,
-                                     dict(zip(ct.output_names, outputs))))
+                for r in (t.rules[i] for i in hits)
+            )
+            traces.append(
+                TableTrace(
+                    t.name,
+                    t.sheet,
+                    t.hit_policy,
+                    dict(zip(ct.input_names, values)),
+                    rules,
+                    dict(zip(ct.output_names, outputs)),
+                )
+            )
         return tuple(traces)
 
     @cached_property
@@ -125,11 +145,13 @@ class Result:
         for n in cited:
             citation = self._model.citations.get(n)
             ref = entries.get(citation.entry) if citation and citation.entry is not None else None
-            out.append({
-                "citation": n,
-                "entry": asdict(ref) if ref else None,
-                "note": citation.note if citation else "",
-            })
+            out.append(
+                {
+                    "citation": n,
+                    "entry": asdict(ref) if ref else None,
+                    "note": citation.note if citation else "",
+                }
+            )
         return tuple(out)
 
     @property

@@ -80,38 +80,50 @@ def sha256_of(path: Path) -> str:
 
 def _check_container(path: Path) -> None:
     if not path.exists():
-        raise ModelError(f"no workbook at {path}", code="FILE_NOT_FOUND",
-                         hint="Check the path, or omit it to use the shipped model.")
+        raise ModelError(
+            f"no workbook at {path}", code="FILE_NOT_FOUND", hint="Check the path, or omit it to use the shipped model."
+        )
     if path.is_dir():
         raise ModelError(f"{path} is a folder, not a workbook", code="FILE_NOT_XLSX")
     size = path.stat().st_size
     if size == 0:
         raise ModelError(f"{path.name} is empty", code="FILE_EMPTY", hint="Save the workbook again from Excel.")
     if size > MAX_WORKBOOK_BYTES:
-        raise ModelError(f"{path.name} is {size} bytes, over the {MAX_WORKBOOK_BYTES} byte limit",
-                         code="FILE_TOO_LARGE")
+        raise ModelError(
+            f"{path.name} is {size} bytes, over the {MAX_WORKBOOK_BYTES} byte limit", code="FILE_TOO_LARGE"
+        )
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ModelError(f"{path.name} is an old-format .xls or a password-protected workbook",
-                         code="FILE_NOT_XLSX",
-                         hint="Remove the password and save it as an Excel Workbook (.xlsx).")
+        raise ModelError(
+            f"{path.name} is an old-format .xls or a password-protected workbook",
+            code="FILE_NOT_XLSX",
+            hint="Remove the password and save it as an Excel Workbook (.xlsx).",
+        )
     if not zipfile.is_zipfile(path):
-        raise ModelError(f"{path.name} is not an .xlsx workbook", code="FILE_NOT_XLSX",
-                         hint="Save it from Excel as an Excel Workbook (.xlsx).")
+        raise ModelError(
+            f"{path.name} is not an .xlsx workbook",
+            code="FILE_NOT_XLSX",
+            hint="Save it from Excel as an Excel Workbook (.xlsx).",
+        )
     try:
         with zipfile.ZipFile(path) as zf:
             total = sum(i.file_size for i in zf.infolist())
             bad = zf.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ModelError(f"{path.name} is damaged ({exc})", code="FILE_CORRUPT",
-                         hint="Save the workbook again from Excel.") from None
+        raise ModelError(
+            f"{path.name} is damaged ({exc})", code="FILE_CORRUPT", hint="Save the workbook again from Excel."
+        ) from None
     if bad is not None:
-        raise ModelError(f"{path.name} is damaged (part {bad} is corrupt)", code="FILE_CORRUPT",
-                         hint="Save the workbook again from Excel.")
+        raise ModelError(
+            f"{path.name} is damaged (part {bad} is corrupt)",
+            code="FILE_CORRUPT",
+            hint="Save the workbook again from Excel.",
+        )
     if total > MAX_UNZIPPED_BYTES:
-        raise ModelError(f"{path.name} unpacks to {total} bytes, over the {MAX_UNZIPPED_BYTES} byte limit",
-                         code="FILE_TOO_LARGE")
+        raise ModelError(
+            f"{path.name} unpacks to {total} bytes, over the {MAX_UNZIPPED_BYTES} byte limit", code="FILE_TOO_LARGE"
+        )
 
 
 def read_workbook(path: str | Path, *, merged: bool = False) -> RawWorkbook:
@@ -126,8 +138,11 @@ def read_workbook(path: str | Path, *, merged: bool = False) -> RawWorkbook:
             warnings.simplefilter("ignore")
             wb = load_workbook(path, read_only=not merged, data_only=False)
     except Exception as exc:  # openpyxl raises many types for damaged files
-        raise ModelError(f"{path.name} cannot be read as a workbook ({type(exc).__name__}: {exc})",
-                         code="FILE_CORRUPT", hint="Save the workbook again from Excel as .xlsx.") from None
+        raise ModelError(
+            f"{path.name} cannot be read as a workbook ({type(exc).__name__}: {exc})",
+            code="FILE_CORRUPT",
+            hint="Save the workbook again from Excel as .xlsx.",
+        ) from None
     sheets: dict[str, Sheet] = {}
     try:
         for ws in wb.worksheets:
@@ -149,8 +164,11 @@ def read_workbook(path: str | Path, *, merged: bool = False) -> RawWorkbook:
                     sheet.cells[(c.row, c.column)] = Cell(c.row, c.column, value, right, bottom, left, formula)
             sheets[ws.title] = sheet
     except Exception as exc:
-        raise ModelError(f"{path.name} cannot be read as a workbook ({type(exc).__name__}: {exc})",
-                         code="FILE_CORRUPT", hint="Save the workbook again from Excel as .xlsx.") from None
+        raise ModelError(
+            f"{path.name} cannot be read as a workbook ({type(exc).__name__}: {exc})",
+            code="FILE_CORRUPT",
+            hint="Save the workbook again from Excel as .xlsx.",
+        ) from None
     finally:
         if hasattr(wb, "close"):
             wb.close()
