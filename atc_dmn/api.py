@@ -1,11 +1,13 @@
-"""Load a workbook into a :class:`DecisionModel`: read, build, compile."""
+"""Load a workbook into a :class:`DecisionModel`: read, build, validate, compile."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from . import cache
 from .engine import DecisionModel
 from .loader import build_model
+from .validate import validate_model
 from .workbook import read_workbook
 
 SHIPPED = "atc_treatment.xlsx"
@@ -19,10 +21,17 @@ def shipped_model_path() -> Path:
     return Path(__file__).resolve().parent.parent / "decisions" / SHIPPED
 
 
-def load_model(path: str | Path | None = None) -> DecisionModel:
+def load_model(path: str | Path | None = None, *, use_cache: bool = True) -> DecisionModel:
     """Load and compile a workbook (the shipped model when ``path`` is None).
 
-    Raises :class:`ModelError` naming the sheet and cell of the first problem.
+    A workbook with any validation error is refused with a :class:`ModelError`
+    naming the sheet and cell of its first finding (all are in ``.findings``).
     """
-    raw = read_workbook(path if path is not None else shipped_model_path())
-    return DecisionModel(build_model(raw))
+    path = Path(path) if path is not None else shipped_model_path()
+    model = cache.load(path) if use_cache else None
+    if model is None:
+        model = build_model(read_workbook(path))
+        validate_model(model).raise_if_errors()
+        if use_cache:
+            cache.store(model)
+    return DecisionModel(model)
