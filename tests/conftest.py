@@ -1,0 +1,321 @@
+"""Shared fixtures: the shipped model, the reference engine, workbook copies, the installed command.
+
+Tests read the shipped workbook itself (never a regenerated one). Edits are
+made on copies in a temporary folder with openpyxl, as a clinician's Excel
+edit would be, and then loaded through the public API or the real command.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.styles import Border, Side
+
+from atc_dmn import DecisionModel, load_model, shipped_model_path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Keep every compiled-model cache of this test run out of the user's home, for
+# in-process loads and for the subprocesses (they inherit the environment).
+_CACHE_DIR = tempfile.mkdtemp(prefix="atc-dmn-test-cache-")
+os.environ["ATC_DMN_CACHE_DIR"] = _CACHE_DIR
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cache() -> Iterator[None]:
+    yield
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
+
+
+# -- the shipped model and the reference engine ---------------------------------
+
+
+@pytest.fixture(scope="session")
+def shipped_path() -> Path:
+    return shipped_model_path()
+
+
+@pytest.fixture(scope="session")
+def model() -> DecisionModel:
+    """The shipped model, loaded once through the public API."""
+    return load_model()
+
+
+@pytest.fixture(scope="session")
+def reference(model: DecisionModel) -> Callable[[dict[str, Any]], Any]:
+    """Evaluate a case through pyDMNrules (one loaded instance for the whole session).
+
+    Importing pyDMNrules takes seconds, so it happens once, here, and only for
+    the tests that ask for this fixture.
+    """
+    pytest.importorskip("pyDMNrules", reason="the reference engine needs the 'reference' extra")
+    from atc_dmn.reference import evaluate_reference
+
+    def run(case: dict[str, Any]):
+        return evaluate_reference(model, case)
+
+    run({})  # import and load now, so a failure shows up as a setup error
+    return run
+
+
+# -- the input space --------------------------------------------------------------
+
+MISSING = object()
+
+MAIN_DOMAINS: dict[str, tuple[Any, ...]] = {
+    "diagnosis_confirmed": (True, False, MISSING),
+    "stage": ("IVA", "IVB", "IVC", MISSING),
+    "resectable": (True, False, MISSING),
+    "patient_preference": ("active_treatment", "palliative_care", "undecided", MISSING),
+    "airway_compromise": (True, False, MISSING),
+    "targetable_alteration": ("BRAF_V600E", "NTRK_fusion", "RET_fusion", "ALK_fusion", "none", "not_tested", MISSING),
+    "clinical_trial_available": (True, False, MISSING),
+}
+T_VALUES = ("T1", "T1a", "T1b", "T2", "T3", "T3a", "T3b", "T4", "T4a", "T4b", MISSING)
+N_VALUES = ("N0", "N1", "N1a", "N1b", "NX", MISSING)
+M_VALUES = ("M0", "M1", MISSING)
+STAGE_VALUES = ("IVA", "IVB", "IVC", MISSING)
+
+
+def _case(pairs: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in pairs.items() if v is not MISSING}
+
+
+@pytest.fixture(scope="session")
+def main_cases() -> list[dict[str, Any]]:
+    """Every combination of the spec's seven main inputs, each also missing (9,072 cases)."""
+    keys = list(MAIN_DOMAINS)
+    return [_case(dict(zip(keys, combo))) for combo in itertools.product(*MAIN_DOMAINS.values())]
+
+
+@pytest.fixture(scope="session")
+def tnm_cases() -> list[dict[str, Any]]:
+    """Every T x N x M combination (each also missing), without and with each given stage (792 cases)."""
+    cases = []
+    for t, n, m, stage in itertools.product(T_VALUES, N_VALUES, M_VALUES, STAGE_VALUES):
+        cases.append(
+            _case(
+                {
+                    "diagnosis_confirmed": True,
+                    "t_category": t,
+                    "n_category": n,
+                    "m_category": m,
+                    "stage": stage,
+                    "patient_preference": "active_treatment",
+                    "resectable": False,
+                }
+            )
+        )
+    return cases
+
+
+# -- copies of the shipped workbook -----------------------------------------------
+
+
+class ShippedWorkbook:
+    """Find cells in the shipped workbook and make edited copies of it."""
+
+    def __init__(self, source: Path, folder: Path) -> None:
+        self.source = source
+        self.folder = folder
+        self._wb = openpyxl.load_workbook(source)
+        self._copies = 0
+
+    def sheet(self, name: str):
+        return self._wb[name]
+
+    def find(self, sheet: str, value: Any) -> str:
+        """The coordinate of the first cell of ``sheet`` holding exactly ``value``."""
+        for row in self._wb[sheet].iter_rows():
+            for cell in row:
+                if cell.value == value:
+                    return cell.coordinate
+        raise LookupError(f"{value!r} is not on sheet {sheet!r}")
+
+    def heading_column(self, sheet: str, heading: str) -> int:
+        return self._wb[sheet][self.find(sheet, heading)].column
+
+    def row_of(self, sheet: str, column: int, value: Any) -> int:
+        for row in self._wb[sheet].iter_rows():
+            for cell in row:
+                if cell.column == column and cell.value == value:
+                    return cell.row
+        raise LookupError(f"{value!r} is not in column {column} of {sheet!r}")
+
+    def rule_cell(self, sheet: str, rule_id: str, heading: str) -> str:
+        """The cell of rule ``rule_id`` under ``heading`` in the table on ``sheet``."""
+        col = self.heading_column(sheet, heading)
+        row = self.row_of(sheet, 2, rule_id)
+        return self._wb[sheet].cell(row=row, column=col).coordinate
+
+    def value(self, sheet: str, coordinate: str) -> Any:
+        return self._wb[sheet][coordinate].value
+
+    def copy(
+        self,
+        edits: dict[str, Any] | None = None,
+        edit: Callable[[openpyxl.Workbook], None] | None = None,
+        name: str | None = None,
+    ) -> Path:
+        """A copy with ``{"Sheet!A1": value}`` edits and/or an ``edit(workbook)`` callback applied."""
+        self._copies += 1
+        dest = self.folder / (name or f"edited_{self._copies}.xlsx")
+        shutil.copyfile(self.source, dest)
+        if edits or edit:
+            wb = openpyxl.load_workbook(dest)
+            for ref, value in (edits or {}).items():
+                sheet, cell = ref.rsplit("!", 1)
+                wb[sheet][cell] = value
+            if edit is not None:
+                edit(wb)
+            wb.save(dest)
+        return dest
+
+
+@pytest.fixture
+def shipped_workbook(tmp_path: Path, shipped_path: Path) -> ShippedWorkbook:
+    return ShippedWorkbook(shipped_path, tmp_path)
+
+
+# -- small generated workbooks ----------------------------------------------------
+
+_THIN = Side(style="thin")
+_DOUBLE = Side(style="double")
+
+
+def _border(right: Side | None = None, bottom: Side | None = None) -> Border:
+    # pyDMNrules' format reads every side of a border: set all four.
+    return Border(left=_THIN, right=right or _THIN, top=_THIN, bottom=bottom or _THIN)
+
+
+def _attribute(variable: str) -> str:
+    return variable.lower().replace(" ", "_")
+
+
+def write_workbook(path: Path, tables: list[dict[str, Any]], name: str = "Tiny model") -> Path:
+    """Write a minimal workbook in the runtime's format.
+
+    Each table is ``{"name", "hp", "inputs": [(variable, allowed-cell or None)],
+    "outputs": [...], "rules": [(rule id, [input cells], [output cells])]}``.
+    Variables that some table outputs are outputs; the others are inputs.
+    A cell value may be any Python value openpyxl can store (text, number,
+    boolean, or a ``=formula`` string).
+    """
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Model"
+    ws["B2"], ws["C2"] = "Property", "Value"
+    for i, (k, v) in enumerate([("Name", name), ("Version", "0.0.1"), ("Notice", "Test model.")], start=3):
+        ws.cell(row=i, column=2, value=k)
+        ws.cell(row=i, column=3, value=v)
+
+    outputs = {v for t in tables for v, _ in t["outputs"]}
+    variables: list[str] = []
+    for t in tables:
+        for v, _ in [*t["inputs"], *t["outputs"]]:
+            if v not in variables:
+                variables.append(v)
+    ws = wb.create_sheet("Glossary")
+    ws["B2"] = "Glossary - tiny"
+    for j, h in enumerate(["Variable", "Business Concept", "Attribute", "Role", "Default when missing", "Meaning"]):
+        ws.cell(row=3, column=2 + j, value=h)
+    for i, v in enumerate(variables, start=4):
+        role = "output" if v in outputs else "input"
+        row = [v, "Data" if i == 4 else None, _attribute(v), role, None, f"the {v}"]
+        for j, value in enumerate(row):
+            ws.cell(row=i, column=2 + j, value=value)
+
+    ws = wb.create_sheet("Decision")
+    ws["B2"] = "Decision - tiny"
+    for j, h in enumerate(["Decisions", "Execute Decision Tables", "Purpose"]):
+        ws.cell(row=3, column=2 + j, value=h)
+    for i, t in enumerate(tables, start=4):
+        ws.cell(row=i, column=2, value=f"Decide {t['name']}")
+        ws.cell(row=i, column=3, value=t["name"])
+
+    for t in tables:
+        ws = wb.create_sheet(t["name"])
+        ni, no = len(t["inputs"]), len(t["outputs"])
+        columns = [*t["inputs"], *t["outputs"]]
+        ws["B2"] = t["name"]
+        ws["B3"] = t["hp"]
+        ws.merge_cells("B3:B4")
+        ws["B3"].border = _border()
+        ws["B4"].border = _border(bottom=_DOUBLE)
+        for j, (variable, allowed) in enumerate(columns):
+            edge = _DOUBLE if j in (ni - 1, ni + no - 1) else None
+            ws.cell(row=3, column=3 + j, value=variable).border = _border(right=edge)
+            ws.cell(row=4, column=3 + j, value=allowed).border = _border(right=edge, bottom=_DOUBLE)
+        ws.cell(row=3, column=3 + ni + no, value="Rationale").border = _border()
+        for i, (rid, ins, outs) in enumerate(t["rules"], start=5):
+            ws.cell(row=i, column=2, value=rid).border = _border()
+            for j, value in enumerate([*ins, *outs, f"rule {rid}"]):
+                edge = _DOUBLE if j in (ni - 1, ni + no - 1) else None
+                ws.cell(row=i, column=3 + j, value=value).border = _border(right=edge)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def tiny_workbook(tmp_path: Path) -> Callable[..., Path]:
+    """``tiny_workbook(tables, name="x.xlsx")`` writes a small workbook into tmp_path."""
+
+    def make(tables: list[dict[str, Any]], name: str = "tiny.xlsx") -> Path:
+        return write_workbook(tmp_path / name, tables)
+
+    return make
+
+
+# -- the installed command --------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def atc_command() -> str:
+    path = shutil.which("atc-dmn")
+    assert path, "the atc-dmn command is not installed: pip install -e '.[test]'"
+    return path
+
+
+@pytest.fixture
+def run_atc(atc_command: str) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the installed ``atc-dmn`` in a subprocess: ``run_atc("evaluate", "--set", ..., input=...)``."""
+
+    def run(*args: str, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [atc_command, *map(str, args)],
+            input=input,
+            capture_output=True,
+            text=True,
+            cwd=cwd or REPO,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def run_python() -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run ``python <args>`` (this interpreter) from the repository root."""
+
+    def run(*args: str, input: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *map(str, args)],
+            input=input,
+            capture_output=True,
+            text=True,
+            cwd=cwd or REPO,
+            check=False,
+        )
+
+    return run
