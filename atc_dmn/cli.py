@@ -22,8 +22,8 @@ ENGINES = ("compiled", "pydmnrules")
 
 def _fail(error: DmnError) -> None:
     click.echo(f"error: {error}", err=True)
-    if isinstance(error, InputError) and error.allowed and "allowed" not in str(error) and "Known" not in str(error):
-        click.echo("allowed: " + ", ".join(map(str, error.allowed)), err=True)
+    if isinstance(error, InputError) and error.allowed and "allowed:" not in str(error) and "Known" not in str(error):
+        click.echo("allowed: " + ", ".join(error.to_dict()["allowed"]), err=True)
     sys.exit(error.exit_code)
 
 
