@@ -153,10 +153,14 @@ class ShippedWorkbook:
         raise LookupError(f"{value!r} is not in column {column} of {sheet!r}")
 
     def rule_cell(self, sheet: str, rule_id: str, heading: str) -> str:
-        """The cell of rule ``rule_id`` under ``heading`` in the table on ``sheet``."""
-        col = self.heading_column(sheet, heading)
+        """The cell of rule ``rule_id`` under ``heading`` in the table on ``sheet`` (rule ids in column B)."""
         row = self.row_of(sheet, 2, rule_id)
-        return self._wb[sheet].cell(row=row, column=col).coordinate
+        # The heading row is above the rules; column B holds the table's name and hit policy, not headings.
+        above = self._wb[sheet].iter_rows(max_row=row - 1)
+        heads = [c for r in above for c in r if c.column > 2 and c.value == heading]
+        if not heads:
+            raise LookupError(f"no heading {heading!r} above rule {rule_id} on {sheet!r}")
+        return self._wb[sheet].cell(row=row, column=heads[-1].column).coordinate
 
     def value(self, sheet: str, coordinate: str) -> Any:
         return self._wb[sheet][coordinate].value
