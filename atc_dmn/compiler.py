@@ -1,26 +1,55 @@
-"""Compile each decision table once into predicates and an index, ready to evaluate.
+"""Compile each decision table once into a rule index and predicates, ready to evaluate.
 
-A rule becomes a tuple of (input position, predicate) for its non-'-' cells.
-Tables whose inputs are enumerations also get an index: for each input
-column, value -> the set of rules that can match it. Candidate rules are the
-intersection over the columns, so evaluation touches only rules that can
-fire, in rule order. ``indexed=False`` keeps the plain row-by-row scan,
-which tests use as the reference semantics.
+Rules are numbered from 0 in table order and a set of rules is an int
+bitmask (bit i = rule i), so "the rules left" after each column is one AND.
+
+Every input column whose allowed values are a plain list (an enumeration)
+gets an index: allowed value -> bitmask of the rules whose cell accepts it,
+found by running the rule's own predicate on each allowed value. Matching a
+case is then one dictionary lookup and one AND per column, whatever the
+number of rules. A value missing from the list is tested rule by rule, so
+the index never changes an answer. Columns without a list (numeric ranges)
+keep their predicates, which run only on the rules the index left.
+
+``indexed=False`` keeps the plain row-by-row scan: the reference semantics
+the differential tests compare the index against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 from .feel import Value, compile_test
-from .model import DecisionTable
+from .model import SINGLE_HIT, DecisionTable
 
 Predicate = Callable[[Value], bool]
+Checks = tuple[tuple[int, Predicate], ...]  # (input position, predicate) for a rule's non-'-' cells
 
-# Below this many rules a plain scan is as fast as the index.
-INDEX_MIN_RULES = 16
+
+class ColumnIndex(NamedTuple):
+    """One enumerated input column: value -> bitmask of the rules that accept it.
+
+    Python holds ``True == 1`` (with the same hash), FEEL does not, so
+    booleans never enter ``lookup``: their masks are ``if_false`` and ``if_true``.
+    """
+
+    pos: int  # input position
+    lookup: dict[Value, int]  # the column's listed values other than booleans
+    if_false: int
+    if_true: int
+    free: int  # rules with '-' in this column
+    tests: tuple[tuple[int, Predicate], ...]  # (rule index, predicate) of the rules that test this column
+
+
+def _outside(value: Value, free: int, tests: tuple[tuple[int, Predicate], ...]) -> int:
+    """The rules accepting a value that is not in a column's list, tested one by one."""
+    mask = free
+    for i, test in tests:
+        if test(value):
+            mask |= 1 << i
+    return mask
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,71 +57,84 @@ class CompiledTable:
     table: DecisionTable
     input_names: tuple[str, ...]
     output_names: tuple[str, ...]
-    checks: tuple[tuple[tuple[int, Predicate], ...], ...]  # per rule
+    hit_policy: str
+    single_hit: bool
+    checks: tuple[Checks, ...]  # per rule: every test, for the plain scan
     outputs: tuple[tuple[Value, ...], ...]  # per rule
     priorities: tuple[tuple[int, ...], ...]  # per rule, for P and O
-    index: tuple[dict[Any, int], ...] | None  # per indexed column: value -> bitmask of rules
-    index_columns: tuple[int, ...]
+    columns: tuple[ColumnIndex, ...]  # the index; () when not indexed
+    residual: tuple[Checks, ...] | None  # per rule: tests on columns without an index; None if there are none
+    indexed: bool  # False: the plain row-by-row scan
     all_rules: int  # bitmask of every rule
+
+    def candidates(self, values: tuple[Value, ...]) -> int:
+        """Bitmask of the rules that every indexed column accepts."""
+        mask = self.all_rules
+        for pos, lookup, if_false, if_true, free, tests in self.columns:
+            value = values[pos]
+            found = if_true if value is True else if_false if value is False else lookup.get(value)
+            mask &= _outside(value, free, tests) if found is None else found
+            if not mask:
+                break
+        return mask
 
     def matches(self, values: tuple[Value, ...]) -> list[int]:
         """Indices of the rules whose every cell matches, in rule order."""
-        if self.index is not None:
-            mask = self.all_rules
-            for pos, lookup in zip(self.index_columns, self.index):
-                value = values[pos]
-                key = (value.__class__ is bool, value)
-                mask &= lookup.get(key, lookup.get(_OTHER, 0))
-                if not mask:
-                    return []
-            hits = []
-            checks = self.checks
-            while mask:
-                low = mask & -mask
-                i = low.bit_length() - 1
-                mask ^= low
-                for pos, test in checks[i]:
-                    if not test(values[pos]):
-                        break
-                else:
-                    hits.append(i)
+        if not self.indexed:
+            return [i for i, rule in enumerate(self.checks) if _passes(rule, values)]
+        hits = _bits(self.candidates(values))
+        if self.residual is None:
             return hits
-        hits = []
-        for i, rule in enumerate(self.checks):
-            for pos, test in rule:
-                if not test(values[pos]):
-                    break
-            else:
-                hits.append(i)
-        return hits
+        return [i for i in hits if _passes(self.residual[i], values)]
 
     def first_match(self, values: tuple[Value, ...]) -> int | None:
         """The first matching rule, stopping early (for F)."""
-        if self.index is not None:
-            hits = self.matches(values)
-            return hits[0] if hits else None
-        for i, rule in enumerate(self.checks):
-            for pos, test in rule:
-                if not test(values[pos]):
-                    break
-            else:
+        if not self.indexed:
+            return next((i for i, rule in enumerate(self.checks) if _passes(rule, values)), None)
+        mask = self.candidates(values)
+        while mask:
+            low = mask & -mask
+            i = low.bit_length() - 1
+            if self.residual is None or _passes(self.residual[i], values):
                 return i
+            mask ^= low
         return None
 
+    def select(self, values: tuple[Value, ...]) -> list[int]:
+        """The matched rules the hit policy needs: the first for F, all of them otherwise."""
+        if self.indexed and self.residual is None:
+            # The usual case, inlined: the index alone decides, and most cases match one rule.
+            mask = self.candidates(values)
+            if mask & (mask - 1) == 0 or self.hit_policy == "F":
+                return [(mask & -mask).bit_length() - 1] if mask else []
+            return _bits(mask)
+        if self.hit_policy == "F":
+            i = self.first_match(values)
+            return [] if i is None else [i]
+        return self.matches(values)
 
-_OTHER = ("other",)
+
+def _passes(checks: Checks, values: tuple[Value, ...]) -> bool:
+    # A plain loop: all() over a generator costs a frame per rule.
+    for pos, test in checks:  # noqa: SIM110
+        if not test(values[pos]):
+            return False
+    return True
+
+
+def _bits(mask: int) -> list[int]:
+    """The set bits of ``mask``, lowest first."""
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
 
 
 def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
-    checks = []
-    for rule in table.rules:
-        tests = []
-        for pos, test in enumerate(rule.tests):
-            predicate = compile_test(test)
-            if predicate is not None:
-                tests.append((pos, predicate))
-        checks.append(tuple(tests))
-    outputs = tuple(rule.outputs for rule in table.rules)
+    predicates = [[compile_test(test) for test in rule.tests] for rule in table.rules]
+    checks = tuple(tuple((pos, p) for pos, p in enumerate(row) if p is not None) for row in predicates)
     priorities = []
     for rule in table.rules:
         prio = []
@@ -101,51 +143,41 @@ def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
             value = rule.outputs[j]
             prio.append(next((k for k, v in enumerate(enum) if v == value and type(v) is type(value)), len(enum)))
         priorities.append(tuple(prio))
-    index, index_columns = (None, ())
-    if indexed and len(table.rules) >= INDEX_MIN_RULES:
-        index, index_columns = _build_index(table)
+    columns: tuple[ColumnIndex, ...] = ()
+    residual: tuple[Checks, ...] | None = None
+    if indexed:
+        columns = tuple(c for pos in range(len(table.inputs)) if (c := _index_column(table, predicates, pos)))
+        covered = {c.pos for c in columns}
+        residual = tuple(tuple((pos, p) for pos, p in rule if pos not in covered) for rule in checks)
+        if not any(residual):
+            residual = None
+    # With no column to index (say, only numeric ranges), the plain scan is the whole story.
+    indexed = bool(columns)
     return CompiledTable(
         table,
         tuple(c.variable for c in table.inputs),
         tuple(c.variable for c in table.outputs),
-        tuple(checks),
-        outputs,
+        table.hit_policy,
+        table.hit_policy in SINGLE_HIT,
+        checks,
+        tuple(rule.outputs for rule in table.rules),
         tuple(priorities),
-        index,
-        index_columns,
+        columns,
+        residual,
+        indexed,
         (1 << len(table.rules)) - 1,
     )
 
 
-def _build_index(table: DecisionTable) -> tuple[tuple[dict[Any, int], ...] | None, tuple[int, ...]]:
-    """For each enumerated input column: value -> bitmask of rules that accept it.
-
-    Values outside the enumeration map to the rules that accept 'anything
-    else' (negations and '-'), so the index never drops a rule the plain
-    scan would keep; the predicates still run on every candidate.
-    """
-    lookups, columns = [], []
-    for pos, col in enumerate(table.inputs):
-        enum = col.enumeration
-        if enum is None:
-            continue
-        tests = [rule.tests[pos] for rule in table.rules]
-        if all(t.any for t in tests):
-            continue
-        lookup: dict[Any, int] = {}
-        for value in enum:
-            mask = 0
-            for i, t in enumerate(tests):
-                if t.matches(value):
-                    mask |= 1 << i
-            lookup[(value.__class__ is bool, value)] = mask
-        other = 0
-        for i, t in enumerate(tests):
-            if t.any or t.negated or not t.only_literals:
-                other |= 1 << i
-        lookup[_OTHER] = other
-        lookups.append(lookup)
-        columns.append(pos)
-    if not lookups:
-        return None, ()
-    return tuple(lookups), tuple(columns)
+def _index_column(table: DecisionTable, predicates: list[list[Predicate | None]], pos: int) -> ColumnIndex | None:
+    """The index of one input column, or None when it has no list of values or no rule tests it."""
+    enum = table.inputs[pos].enumeration
+    tests = tuple((i, row[pos]) for i, row in enumerate(predicates) if row[pos] is not None)
+    if enum is None or not tests:
+        return None
+    free = 0
+    for i, row in enumerate(predicates):
+        if row[pos] is None:
+            free |= 1 << i
+    lookup = {value: _outside(value, free, tests) for value in enum if value.__class__ is not bool}
+    return ColumnIndex(pos, lookup, _outside(False, free, tests), _outside(True, free, tests), free, tests)

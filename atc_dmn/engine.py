@@ -7,14 +7,15 @@ threads at once.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from . import hitpolicy
 from .compiler import CompiledTable, compile_table
 from .errors import InputError
 from .feel import show
-from .inputs import normalise
+from .inputs import Normaliser
 from .model import CHECK_PASSED, InputSpec, Model
 from .result import ModelIdentity, Result, Step
 
@@ -30,18 +31,25 @@ class DecisionModel:
         )
         self.tables: tuple[CompiledTable, ...] = tuple(compile_table(t, indexed) for t in model.tables)
         self._specs: dict[str, InputSpec] = {s.key: s for s in model.inputs}
+        self._normalise = Normaliser(self._specs)
         variables = model.variables
-        # Inputs enter the evaluation state under their glossary variable names.
-        self._input_names = tuple((s.key, s.name) for s in model.inputs)
-        self._outputs = tuple((v.name, v.key) for v in variables.values() if v.role == "output")
+        # The evaluation state is one dict: a copy of the normalised case (inputs under their keys),
+        # then each table's outputs under their glossary names, or a private slot if a name is also an input key.
+        slots = {s.name: s.key for s in model.inputs}
+        for name in variables:
+            if name not in slots:
+                slots[name] = name if name not in self._specs else ("variable", name)
         self._checks = {
             i: tuple(j for j, name in enumerate(ct.output_names) if variables[name].role == "check")
             for i, ct in enumerate(self.tables)
         }
         self._plan = tuple(
-            (i, ct, ct.input_names, ct.output_names, self._checks[i], ct.table.hit_policy == "F")
+            (ct, _getter([slots[n] for n in ct.input_names]), tuple(slots[n] for n in ct.output_names), self._checks[i])
             for i, ct in enumerate(self.tables)
         )
+        outputs = [v for v in variables.values() if v.role == "output"]
+        self._decision_keys = tuple(v.key for v in outputs)
+        self._decision_values = _getter([slots[v.name] for v in outputs])
 
     @property
     def inputs(self) -> tuple[InputSpec, ...]:
@@ -54,30 +62,29 @@ class DecisionModel:
 
     def normalise(self, case: Mapping[str, Any]) -> dict[str, Any]:
         """The case as the tables will see it, or an :class:`InputError`."""
-        return normalise(case, self._specs)
+        return self._normalise(case)
 
     def evaluate(self, case: Mapping[str, Any]) -> Result:
         """Decide one case. Raises :class:`InputError` for a bad case, :class:`EvaluationError` for a table gap."""
-        normalised = normalise(case, self._specs)
-        state = {name: normalised[key] for key, name in self._input_names}
+        normalised = self._normalise(case)
+        state = normalised.copy()
         steps: list[Step] = []
         apply = hitpolicy.apply
-        for _i, ct, names, out_names, checks, first in self._plan:
-            values = tuple([state[n] for n in names])
-            if first:
-                hit = ct.first_match(values)
-                hits = [hit] if hit is not None else []
+        for ct, getter, out_slots, checks in self._plan:
+            values = getter(state)
+            hits = ct.select(values)
+            # One rule of a single-hit table gives its outputs; everything else is the hit policy's business.
+            outputs = ct.outputs[hits[0]] if ct.single_hit and len(hits) == 1 else apply(ct, hits, values)
+            if len(out_slots) == 1:
+                state[out_slots[0]] = outputs[0]
             else:
-                hits = ct.matches(values)
-            outputs = apply(ct, hits, values)
-            for name, value in zip(out_names, outputs):
-                state[name] = value
+                state.update(zip(out_slots, outputs))
             steps.append((ct, values, hits, outputs))
             if checks:
                 for j in checks:
                     if outputs[j] != CHECK_PASSED:
-                        raise self._refusal(ct, out_names[j], outputs[j], hits, values, steps, normalised)
-        decision = {key: state.get(name) for name, key in self._outputs}
+                        raise self._refusal(ct, ct.output_names[j], outputs[j], hits, values, steps, normalised)
+        decision = dict(zip(self._decision_keys, self._decision_values(state)))
         return Result(self.model, self.identity, normalised, decision, steps)
 
     def _refusal(
@@ -112,3 +119,13 @@ class DecisionModel:
         )
         rid = f" (rule {rule.id} of table '{ct.table.name}')" if rule else ""
         return InputError(field, normalised.get(field), (), f"{text} Given: {detail}{rid}.", related)
+
+
+def _getter(names: list[Any]) -> Callable[[dict[Any, Any]], tuple[Any, ...]]:
+    """A function that reads the values of ``names`` from the evaluation state, as a tuple."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda state: (state[name],)
+    if not names:
+        return lambda state: ()
+    return itemgetter(*names)

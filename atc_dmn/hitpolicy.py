@@ -18,7 +18,7 @@ from .feel import Value, show
 
 def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tuple[Value, ...]:
     """The table's output values (one per output column) for the matched rule indices."""
-    hp = ct.table.hit_policy
+    hp = ct.hit_policy
     outputs = ct.outputs
     if hp in ("U", "F", "A", "P"):
         if not hits:
@@ -54,6 +54,8 @@ def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tu
     if hp == "O":
         hits = sorted(hits, key=lambda i: (ct.priorities[i], i))
     if hp in ("C", "R", "O"):
+        if n == 1:
+            return ([outputs[i][0] for i in hits],)
         return tuple([outputs[i][j] for i in hits] for j in range(n))
     column = [outputs[i][0] for i in hits]
     if hp == "C#":

@@ -55,6 +55,56 @@ def normalise(case: Any, specs: Mapping[str, InputSpec]) -> dict[str, Value]:
     return out
 
 
+class Normaliser:
+    """:func:`normalise` for one model, with a fast path for the usual case.
+
+    When every given value is text or a boolean from its input's allowed
+    values, the answer is the case itself over the defaults, which one set
+    lookup per value shows. Anything else (a missing required input, "yes",
+    an unknown name, a number) goes through :func:`normalise`, so the answer
+    and every error are the same as there.
+    """
+
+    def __init__(self, specs: Mapping[str, InputSpec]) -> None:
+        self.specs = dict(specs)
+        self._defaults = {key: spec.default for key, spec in self.specs.items()}
+        self._required = tuple(key for key, spec in self.specs.items() if not spec.optional and spec.default is None)
+        self._accepted = {key: frozenset(_kept_as_given(spec)) for key, spec in self.specs.items()}
+
+    def __call__(self, case: Any) -> dict[str, Value]:
+        if case.__class__ is dict:
+            out = self._defaults.copy()
+            accepted = self._accepted
+            for key, raw in case.items():
+                allowed = accepted.get(key)
+                # Only text and booleans: a number could equal a boolean in a set (1 == True in Python).
+                if allowed is None or (raw.__class__ is not str and raw.__class__ is not bool) or raw not in allowed:
+                    break
+                out[key] = raw
+            else:
+                if not self._required or all(out[key] is not None for key in self._required):
+                    return out
+        return normalise(case, self.specs)
+
+
+def _kept_as_given(spec: InputSpec) -> list[Value]:
+    """The booleans and listed texts that :func:`coerce` returns unchanged for this input."""
+    if spec.kind == "boolean":
+        candidates: tuple[Value, ...] = (True, False)
+    elif spec.kind == "category":
+        candidates = tuple(v for v in spec.allowed if isinstance(v, str))
+    else:
+        return []
+    kept = []
+    for value in candidates:
+        try:
+            if coerce(spec, value) is value:
+                kept.append(value)
+        except InputError:
+            pass
+    return kept
+
+
 def coerce(spec: InputSpec, raw: Any) -> Value:
     """One value, checked against its input's type and allowed values."""
     if raw is None:
