@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import cache
+from .compiler import paused_gc
 from .engine import DecisionModel
-from .loader import build_model
-from .validate import validate_model
-from .workbook import read_workbook
 
 SHIPPED = "atc_treatment.xlsx"
 
@@ -30,8 +28,14 @@ def load_model(path: str | Path | None = None, *, use_cache: bool = True) -> Dec
     path = Path(path) if path is not None else shipped_model_path()
     model = cache.load(path) if use_cache else None
     if model is None:
-        model = build_model(read_workbook(path))
-        validate_model(model).raise_if_errors()
+        # Imported here: a cached model needs neither openpyxl nor the validator.
+        from .loader import build_model
+        from .validate import validate_model
+        from .workbook import read_workbook
+
+        with paused_gc():
+            model = build_model(read_workbook(path))
+            validate_model(model).raise_if_errors()
         if use_cache:
             cache.store(model)
     return DecisionModel(model)

@@ -1,15 +1,131 @@
-"""Compiled-model cache (not yet enabled): ``load`` finds nothing, ``store`` keeps nothing."""
+"""Keep each validated model as plain JSON, so a command does not parse the workbook again.
+
+Reading an .xlsx file takes most of a cold start (openpyxl alone takes
+about 0.3 s to import), while the typed :class:`Model` it yields fits in a
+small JSON file. A cache entry is keyed by the workbook's SHA-256 and the
+runtime version, so editing the workbook or upgrading atc-dmn makes it
+stale; a stale, damaged or unreadable entry is ignored and the workbook is
+read as usual. Entries are written atomically and are safe to delete.
+
+Where: ``$ATC_DMN_CACHE_DIR``, else ``$XDG_CACHE_HOME/atc-dmn``, else
+``~/.cache/atc-dmn``. ``ATC_DMN_NO_CACHE=1`` turns the cache off.
+
+The JSON holds only values, lists and records of the model's own
+dataclasses (by name, from a fixed list), never code: loading an entry
+cannot run anything.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
 from pathlib import Path
+from typing import Any
 
+from . import feel, model
 from .model import Model
+
+FORMAT = 1  # bump when the JSON layout or the model's dataclasses change
+
+# The records a cache entry may hold: the dataclasses of model.py and feel.py, by name.
+_RECORDS: dict[str, type] = {
+    name: obj
+    for module in (model, feel)
+    for name, obj in vars(module).items()
+    if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == module.__name__
+}
+
+
+def enabled() -> bool:
+    return os.environ.get("ATC_DMN_NO_CACHE", "") in ("", "0")
+
+
+def directory() -> Path:
+    """The cache directory (not created until something is stored)."""
+    if os.environ.get("ATC_DMN_CACHE_DIR"):
+        return Path(os.environ["ATC_DMN_CACHE_DIR"])
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "atc-dmn"
+    return Path.home() / ".cache" / "atc-dmn"
+
+
+def _key(sha256: str) -> dict[str, Any]:
+    from . import __version__
+
+    return {"sha256": sha256, "version": __version__, "format": FORMAT}
+
+
+def _entry(sha256: str) -> Path:
+    return directory() / f"{sha256}.json"
 
 
 def load(path: Path) -> Model | None:
-    return None
+    """The cached model of the workbook at ``path``, or None (no entry, stale, damaged, or cache off)."""
+    if not enabled():
+        return None
+    try:
+        sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        data = json.loads(_entry(sha256).read_text(encoding="utf-8"))
+        if data.get("key") != _key(sha256):
+            return None
+        found = _decode(data["model"])
+        if not isinstance(found, Model) or found.sha256 != sha256:
+            return None
+    except Exception:  # a missing, unreadable or damaged entry only means reading the workbook
+        return None
+    # The same workbook may have been cached from another place.
+    return dataclasses.replace(found, path=str(path))
 
 
-def store(model: Model) -> None:
-    return None
+def store(found: Model) -> None:
+    """Write the model's entry; any failure (read-only disk, no home) is ignored."""
+    if not enabled():
+        return
+    try:
+        text = json.dumps({"key": _key(found.sha256), "model": _encode(found)}, ensure_ascii=False)
+        target = _entry(found.sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except Exception:
+        return
+
+
+# JSON layout: values as they are; {"t": [...]} a tuple; {"m": [[key, value], ...]} a dict
+# (keys need not be text); {"r": name, "f": {field: value}} a record; a list is a list.
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, tuple):
+        return {"t": [_encode(v) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {"m": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    name = type(value).__name__
+    if _RECORDS.get(name) is type(value):
+        return {"r": name, "f": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot cache a {name}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "t" in value:
+        return tuple(_decode(v) for v in value["t"])
+    if "m" in value:
+        return {_decode(k): _decode(v) for k, v in value["m"]}
+    return _RECORDS[value["r"]](**{k: _decode(v) for k, v in value["f"].items()})

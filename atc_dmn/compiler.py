@@ -17,11 +17,14 @@ the differential tests compare the index against.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+import operator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .feel import Value, compile_test
+from .feel import Compare, Equals, UnaryTest, Value, compile_test
 from .model import SINGLE_HIT, DecisionTable
 
 Predicate = Callable[[Value], bool]
@@ -45,11 +48,17 @@ class ColumnIndex(NamedTuple):
 
 def _outside(value: Value, free: int, tests: tuple[tuple[int, Predicate], ...]) -> int:
     """The rules accepting a value that is not in a column's list, tested one by one."""
-    mask = free
-    for i, test in tests:
-        if test(value):
-            mask |= 1 << i
-    return mask
+    return free | _mask_of([i for i, test in tests if test(value)])
+
+
+def _mask_of(positions: list[int]) -> int:
+    """The bitmask with these bits set (ascending), built in one pass: OR-ing 1 << i per bit is quadratic."""
+    if not positions:
+        return 0
+    bits = bytearray(positions[-1] // 8 + 1)
+    for i in positions:
+        bits[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(bits, "little")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +141,52 @@ def _bits(mask: int) -> list[int]:
     return out
 
 
+_ORDER = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _predicate(test: UnaryTest) -> Predicate | None:
+    """:func:`compile_test`, except that one comparison or range becomes a direct test (not the generic walk)."""
+    if test.any or test.negated or len(test.atoms) != 1 or isinstance(test.atoms[0], Equals):
+        return compile_test(test)
+    atom = test.atoms[0]
+    if isinstance(atom, Compare):
+        op, bound = _ORDER[atom.op], atom.value
+        return lambda v: isinstance(v, int | float) and v.__class__ is not bool and op(v, bound)
+    low_ok = operator.ge if atom.low_closed else operator.gt
+    high_ok = operator.le if atom.high_closed else operator.lt
+    low, high = atom.low, atom.high
+    return lambda v: isinstance(v, int | float) and v.__class__ is not bool and low_ok(v, low) and high_ok(v, high)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a model.
+
+    Loading creates many small containers that all stay alive; the collector
+    would walk them again and again (a third of the load of a 10,000-rule table).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
-    predicates = [[compile_test(test) for test in rule.tests] for rule in table.rules]
+    # Equal cells share one predicate: tables repeat the same few cells many times.
+    shared: dict[tuple[UnaryTest, tuple[type, ...]], Predicate | None] = {}
+    predicates = []
+    for rule in table.rules:
+        row = []
+        for test in rule.tests:
+            # UnaryTest equality follows Python's (true == 1); the literal types keep FEEL's apart.
+            key = (test, tuple(a.value.__class__ for a in test.atoms if isinstance(a, Equals)))
+            if key not in shared:
+                shared[key] = _predicate(test)
+            row.append(shared[key])
+        predicates.append(row)
     checks = tuple(tuple((pos, p) for pos, p in enumerate(row) if p is not None) for row in predicates)
     priorities = []
     for rule in table.rules:
@@ -172,12 +225,23 @@ def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
 def _index_column(table: DecisionTable, predicates: list[list[Predicate | None]], pos: int) -> ColumnIndex | None:
     """The index of one input column, or None when it has no list of values or no rule tests it."""
     enum = table.inputs[pos].enumeration
-    tests = tuple((i, row[pos]) for i, row in enumerate(predicates) if row[pos] is not None)
+    column = [row[pos] for row in predicates]
+    tests = tuple((i, p) for i, p in enumerate(column) if p is not None)
     if enum is None or not tests:
         return None
-    free = 0
-    for i, row in enumerate(predicates):
-        if row[pos] is None:
-            free |= 1 << i
-    lookup = {value: _outside(value, free, tests) for value in enum if value.__class__ is not bool}
-    return ColumnIndex(pos, lookup, _outside(False, free, tests), _outside(True, free, tests), free, tests)
+    values = [v for v in enum if v.__class__ is not bool]
+    probes = [*values, False, True]
+    accepts: dict[int, list[int]] = {}  # id(predicate) -> the probes it accepts; predicates are shared
+    positions: list[list[int]] = [[] for _ in probes]
+    free = []
+    for i, test in enumerate(column):
+        if test is None:
+            free.append(i)
+            continue
+        if id(test) not in accepts:
+            accepts[id(test)] = [k for k, probe in enumerate(probes) if test(probe)]
+        for k in accepts[id(test)]:
+            positions[k].append(i)
+    free_mask = _mask_of(free)
+    masks = [free_mask | _mask_of(p) for p in positions]
+    return ColumnIndex(pos, dict(zip(values, masks)), masks[-2], masks[-1], free_mask, tests)

@@ -12,7 +12,7 @@ from operator import itemgetter
 from typing import Any
 
 from . import hitpolicy
-from .compiler import CompiledTable, compile_table
+from .compiler import CompiledTable, compile_table, paused_gc
 from .errors import InputError
 from .feel import show
 from .inputs import Normaliser
@@ -29,7 +29,8 @@ class DecisionModel:
         self.identity = ModelIdentity(
             info.name, info.identifier, info.version, info.effective_date, model.sha256, model.path
         )
-        self.tables: tuple[CompiledTable, ...] = tuple(compile_table(t, indexed) for t in model.tables)
+        with paused_gc():
+            self.tables: tuple[CompiledTable, ...] = tuple(compile_table(t, indexed) for t in model.tables)
         self._specs: dict[str, InputSpec] = {s.key: s for s in model.inputs}
         self._normalise = Normaliser(self._specs)
         variables = model.variables

@@ -25,44 +25,15 @@ FALSE_WORDS = ("false", "no")
 
 def normalise(case: Any, specs: Mapping[str, InputSpec]) -> dict[str, Value]:
     """Return {input key: value} for every input (None where missing after defaults)."""
-    if not isinstance(case, Mapping):
-        raise InputError(
-            "(case)", _short(case), (), f"a case must be an object of input names and values, not {type(case).__name__}"
-        )
-    out: dict[str, Value] = dict.fromkeys(specs)
-    for key, raw in case.items():
-        if not isinstance(key, str):
-            raise InputError(str(key), raw, tuple(specs), f"input names must be text, not {key!r}")
-        spec = specs.get(key)
-        if spec is None:
-            close = difflib.get_close_matches(key, list(specs), n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError(
-                key, _short(raw), tuple(specs), f"unknown input '{_short(key)}'{hint} Known inputs: {', '.join(specs)}"
-            )
-        out[key] = coerce(spec, raw)
-    for key, spec in specs.items():
-        if out[key] is None:
-            if spec.default is not None:
-                out[key] = spec.default
-            elif not spec.optional:
-                raise InputError(
-                    key,
-                    None,
-                    _allowed(spec),
-                    f"{key} is required; allowed: " + ", ".join(_show(v) for v in _allowed(spec)),
-                )
-    return out
+    return Normaliser(specs)(case)
 
 
 class Normaliser:
-    """:func:`normalise` for one model, with a fast path for the usual case.
+    """:func:`normalise` for one model, prepared once.
 
-    When every given value is text or a boolean from its input's allowed
-    values, the answer is the case itself over the defaults, which one set
-    lookup per value shows. Anything else (a missing required input, "yes",
-    an unknown name, a number) goes through :func:`normalise`, so the answer
-    and every error are the same as there.
+    Most values a case gives are text or booleans from their input's allowed
+    list, which :func:`coerce` returns as given: one set lookup recognises
+    them. Every other value goes through :func:`coerce`.
     """
 
     def __init__(self, specs: Mapping[str, InputSpec]) -> None:
@@ -72,19 +43,46 @@ class Normaliser:
         self._accepted = {key: frozenset(_kept_as_given(spec)) for key, spec in self.specs.items()}
 
     def __call__(self, case: Any) -> dict[str, Value]:
-        if case.__class__ is dict:
-            out = self._defaults.copy()
-            accepted = self._accepted
-            for key, raw in case.items():
-                allowed = accepted.get(key)
-                # Only text and booleans: a number could equal a boolean in a set (1 == True in Python).
-                if allowed is None or (raw.__class__ is not str and raw.__class__ is not bool) or raw not in allowed:
-                    break
+        if case.__class__ is not dict and not isinstance(case, Mapping):
+            raise InputError(
+                "(case)",
+                _short(case),
+                (),
+                f"a case must be an object of input names and values, not {type(case).__name__}",
+            )
+        specs = self.specs
+        out = self._defaults.copy()
+        accepted = self._accepted
+        for key, raw in case.items():
+            allowed = accepted.get(key)
+            # Only text and booleans here: a number can equal a boolean in a set (1 == True in Python).
+            if allowed is not None and (raw.__class__ is str or raw.__class__ is bool) and raw in allowed:
                 out[key] = raw
-            else:
-                if not self._required or all(out[key] is not None for key in self._required):
-                    return out
-        return normalise(case, self.specs)
+                continue
+            if not isinstance(key, str):
+                raise InputError(str(key), raw, tuple(specs), f"input names must be text, not {key!r}")
+            spec = specs.get(key)
+            if spec is None:
+                close = difflib.get_close_matches(key, list(specs), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                raise InputError(
+                    key,
+                    _short(raw),
+                    tuple(specs),
+                    f"unknown input '{_short(key)}'{hint} Known inputs: {', '.join(specs)}",
+                )
+            value = coerce(spec, raw)
+            out[key] = spec.default if value is None else value
+        for key in self._required:
+            if out[key] is None:
+                spec = specs[key]
+                raise InputError(
+                    key,
+                    None,
+                    _allowed(spec),
+                    f"{key} is required; allowed: " + ", ".join(_show(v) for v in _allowed(spec)),
+                )
+        return out
 
 
 def _kept_as_given(spec: InputSpec) -> list[Value]:

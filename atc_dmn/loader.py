@@ -13,8 +13,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from .feel import FeelError, UnaryTest, Value, cell_text, parse_literal, parse_output, parse_unary_tests, show
 from .findings import Findings
 from .model import (
@@ -31,7 +29,7 @@ from .model import (
     TestCase,
     Variable,
 )
-from .workbook import RawWorkbook, Sheet
+from .workbook import RawWorkbook, Sheet, get_column_letter
 
 RESERVED = ("Glossary", "Decision", "Test", "Model", "Wording", "References")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
