@@ -271,8 +271,9 @@ def compile_test(test: UnaryTest) -> Callable[[Value], bool] | None:
     if not test.only_literals:
         return test.matches
     keyed = frozenset(test.literals)
-    has_bool = any(isinstance(v, bool) for v in keyed)
-    if has_bool and all(v is None or isinstance(v, bool) for v in keyed):
+    # Read the literals, not the set: frozenset({0, False}) keeps only one of them.
+    has_bool = any(isinstance(v, bool) for v in test.literals)
+    if has_bool and all(v is None or isinstance(v, bool) for v in test.literals):
         if test.negated:
             return lambda v: not ((v is None or v.__class__ is bool) and v in keyed)
         return lambda v: (v is None or v.__class__ is bool) and v in keyed
