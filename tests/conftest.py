@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -207,7 +208,7 @@ def _attribute(variable: str) -> str:
 
 
 def write_workbook(path: Path, tables: list[dict[str, Any]], name: str = "Tiny model") -> Path:
-    """Write a minimal workbook in the runtime's format.
+    """Write a minimal workbook in the runtime's format (Model, Glossary, Decision, tables, Wording, References).
 
     Each table is ``{"name", "hp", "inputs": [(variable, allowed-cell or None)],
     "outputs": [...], "rules": [(rule id, [input cells], [output cells])]}``.
@@ -266,8 +267,30 @@ def write_workbook(path: Path, tables: list[dict[str, Any]], name: str = "Tiny m
             for j, value in enumerate([*ins, *outs, f"rule {rid}"]):
                 edge = _DOUBLE if j in (ni - 1, ni + no - 1) else None
                 ws.cell(row=i, column=3 + j, value=value).border = _border(right=edge)
+    ws = wb.create_sheet("Wording")
+    for j, h in enumerate(["Output", "Code", "Text"]):
+        ws.cell(row=2, column=2 + j, value=h)
+    row = 3
+    for t in tables:
+        for j, (variable, allowed) in enumerate(t["outputs"]):
+            codes = re.findall(r'"([^"]+)"', str(allowed or ""))
+            codes += [c[1:-1] for _, _, outs in t["rules"] if isinstance(c := outs[j], str) and c.startswith('"')]
+            for code in dict.fromkeys(codes):
+                for k, value in enumerate([_attribute(variable), code, f"{variable} is {code}"]):
+                    ws.cell(row=row, column=2 + k, value=value)
+                row += 1
+    ws = wb.create_sheet("References")
+    ws["B2"] = "Citations"
+    for j, h in enumerate(["Citation", "Reference entry", "Note"]):
+        ws.cell(row=3, column=2 + j, value=h)
     wb.save(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def workbook_writer() -> Callable[..., Path]:
+    """:func:`write_workbook` itself, for module-scoped fixtures."""
+    return write_workbook
 
 
 @pytest.fixture
