@@ -15,13 +15,18 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import DmnError, InputError
+from .errors import DmnError, InputError, ModelError
 
 ENGINES = ("compiled", "pydmnrules")
 
 
 def _fail(error: DmnError) -> None:
     click.echo(f"error: {error}", err=True)
+    if isinstance(error, ModelError) and len(error.findings) > 1:
+        for finding in error.findings[1:5]:
+            click.echo(f"error: {finding.location or '-'}: {finding.message} [{finding.code}]", err=True)
+        if len(error.findings) > 5:
+            click.echo(f"({len(error.findings) - 5} more; run 'atc-dmn validate' for all of them)", err=True)
     if isinstance(error, InputError) and error.allowed and "allowed:" not in str(error) and "Known" not in str(error):
         click.echo("allowed: " + ", ".join(error.to_dict()["allowed"]), err=True)
     sys.exit(error.exit_code)
@@ -204,6 +209,112 @@ def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) 
     if refused:
         click.echo(f"{refused} case(s) refused; see their error lines", err=True)
         sys.exit(2)
+
+
+# -- checking a workbook ------------------------------------------------------------------------
+
+
+def _workbook_path(workbook: str | None) -> str:
+    from .api import shipped_model_path
+
+    return workbook if workbook is not None else str(shipped_model_path())
+
+
+def _show_finding(finding: Any) -> list[str]:
+    where = finding.location or "(whole file)"
+    # Messages quoted from other libraries may span lines: keep each finding's layout.
+    lines = [f"{finding.severity.upper():8s}{finding.code}  {where}", "        " + " ".join(finding.message.split())]
+    if finding.hint:
+        lines.append("        fix: " + " ".join(finding.hint.split()))
+    return lines
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{'no' if n == 0 else n} {word}{'' if n == 1 else 's'}"
+
+
+@main.command()
+@click.argument("workbook", required=False, type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(workbook: str | None, fmt: str) -> None:
+    """Check a workbook (default: the shipped model) and list every finding with its sheet, cell and fix.
+
+    Exit status 0 when there is no error (warnings allowed), 1 when there is.
+    docs/findings.md explains every finding code.
+
+    \b
+    Examples:
+      atc-dmn validate decisions/atc_treatment.xlsx
+      atc-dmn validate my_copy.xlsx --format json
+    """
+    from .validate import validate_workbook
+
+    path = _workbook_path(workbook)
+    report = validate_workbook(path)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        for finding in report.findings:
+            click.echo("\n".join(_show_finding(finding)))
+        took = f"checked in {report.seconds * 1000:.0f} ms"
+        counts = f"{_plural(len(report.errors), 'error')}, {_plural(len(report.warnings), 'warning')}"
+        click.echo(f"{path}: {counts} ({took})")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command(name="test")
+@click.argument("workbook", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--cases",
+    "cases_file",
+    metavar="FILE",
+    default=None,
+    help="Also run the cases of a JSON Lines or CSV file (expected outputs under 'expected' / 'expected.<output>').",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@handle_errors
+def test_command(workbook: str | None, cases_file: str | None, fmt: str) -> None:
+    """Run the workbook's Test sheet (and --cases), compare the outputs, and report rule coverage.
+
+    Exit status 0 when every case passes (rules no case fires are warnings),
+    1 when a case fails, 3 when the workbook itself is broken.
+
+    \b
+    Examples:
+      atc-dmn test decisions/atc_treatment.xlsx
+      atc-dmn test --cases more_cases.jsonl --format json
+    """
+    from .testing import run_tests
+
+    model = _load(workbook)
+    report = run_tests(model, cases_file)
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        width = max([4, *(len(o.id) for o in report.outcomes)])
+        click.echo(f"{'CASE':{width}s}  RESULT  DESCRIPTION")
+        for o in report.outcomes:
+            click.echo(f"{o.id:{width}s}  {'pass' if o.passed else 'FAIL':6s}  {o.description or o.source}")
+            if o.problem:
+                click.echo(f"{'':{width}s}          {o.problem}")
+            for m in o.mismatches:
+                click.echo(f"{'':{width}s}          {m.output}: expected {_text(m.expected)}, actual {_text(m.actual)}")
+        click.echo(f"{report.passed} passed, {report.failed} failed")
+        cov = report.coverage
+        click.echo(f"rule coverage: {cov.covered} of {cov.total} rules ({cov.percent:.0f}%)")
+        for finding in cov.uncovered:
+            click.echo(f"warning: {finding.location}: {finding.message} [{finding.code}]")
+    sys.exit(0 if report.ok else 1)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(map(str, value)) + "]"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else str(value)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -58,6 +58,9 @@ class _Builder:
         self.raw = raw
         self.f = findings
         self.variables: dict[str, Variable] = {}
+        # False once a table could not be built: what it reads and decides is then unknown, so
+        # "unused" and "not produced" findings would only repeat its error in misleading words.
+        self.complete = True
 
     # -- helpers -----------------------------------------------------------
     def sheet(self, name: str, required: bool = True) -> Sheet | None:
@@ -101,7 +104,9 @@ class _Builder:
             info = self.model_info()
             self.glossary()
             order = self.decision()
-            tables = tuple(t for t in (self.table(*entry) for entry in order) if t is not None)
+            built = [self.table(*entry) for entry in order]
+            self.complete = all(t is not None for t in built)
+            tables = tuple(t for t in built if t is not None)
             self.graph(tables)
             wording = self.wording()
             citations, references = self.references()
@@ -400,6 +405,22 @@ class _Builder:
             heads.append((col, sheet.text(head_row, col)))
             col += 1
         end_col = col  # first blank heading
+        # A blank column with headings right of it splits the table: say so before the
+        # borders, whose absence would otherwise be reported instead of the real cause.
+        split = bool(sheet.text(head_row, end_col + 1)) and any(
+            sheet.value(rr, end_col) is None and sheet.value(rr, end_col + 1) is not None
+            for rr in range(head_row, head_row + 3)
+        )
+        if split:
+            self.f.error(
+                "TABLE_SPLIT",
+                f"table '{name}' has a blank column at {get_column_letter(end_col)}; "
+                "the columns right of it are ignored",
+                s,
+                coord(head_row, end_col),
+                "Delete the blank column or give it a heading.",
+                table=name,
+            )
         n_inputs = n_outputs = None
         for i, (hc, _) in enumerate(heads):
             cell = sheet.get(head_row, hc)
@@ -411,6 +432,8 @@ class _Builder:
                 elif n_outputs is None:
                     n_outputs = i + 1 - n_inputs
         if n_inputs is None:
+            if split:
+                return None
             self.f.error(
                 "NO_OUTPUT_COLUMN",
                 f"table '{name}' has no double border between its input and output headings",
@@ -423,6 +446,8 @@ class _Builder:
         if n_outputs is None:
             n_outputs = len(heads) - n_inputs
         if n_outputs <= 0:
+            if split:
+                return None
             self.f.error(
                 "NO_OUTPUT_COLUMN",
                 f"table '{name}' has no output column",
@@ -432,19 +457,6 @@ class _Builder:
                 table=name,
             )
             return None
-        if sheet.text(head_row, end_col + 1) and any(
-            sheet.value(rr, end_col) is None and sheet.value(rr, end_col + 1) is not None
-            for rr in range(head_row, head_row + 3)
-        ):
-            self.f.error(
-                "TABLE_SPLIT",
-                f"table '{name}' has a blank column at {get_column_letter(end_col)}; "
-                "the columns right of it are ignored",
-                s,
-                coord(head_row, end_col),
-                "Delete the blank column or give it a heading.",
-                table=name,
-            )
         columns = []
         for hc, heading in heads[: n_inputs + n_outputs]:
             if heading not in self.variables:
@@ -628,14 +640,16 @@ class _Builder:
                     else:
                         enum = outputs[j - n_inputs].enumeration
                         if enum is not None and not _member(value, enum):
+                            kind = _type_mismatch(value, enum)
                             self.f.error(
-                                "OUTPUT_NOT_ALLOWED",
+                                kind or "OUTPUT_NOT_ALLOWED",
                                 f"rule {rid} gives '{heading}' the value "
                                 f"{show(value)}, which is not in its allowed list "
-                                f"({', '.join(show(v) for v in enum)})",
+                                f"({', '.join(show(v) for v in enum)})" + _type_note(value, enum),
                                 s,
                                 where,
-                                "Pick a value from the drop-down, or add the value to the allowed list "
+                                _type_hint(value, kind)
+                                or "Pick a value from the drop-down, or add the value to the allowed list "
                                 "in the row under the headings (and its wording).",
                                 table=name,
                                 rule=rid,
@@ -661,13 +675,15 @@ class _Builder:
             return
         for value in test.literals:
             if not _member(value, enum):
+                kind = _type_mismatch(value, enum)
                 self.f.error(
-                    "VALUE_NOT_ALLOWED",
+                    kind or "VALUE_NOT_ALLOWED",
                     f"rule {rid} tests '{heading}' for {show(value)}, which is not "
-                    f"one of its allowed values ({', '.join(show(v) for v in enum)})",
+                    f"one of its allowed values ({', '.join(show(v) for v in enum)})" + _type_note(value, enum),
                     s,
                     where,
-                    "Pick a value from the drop-down; text must match the allowed list exactly.",
+                    _type_hint(value, kind)
+                    or "Pick a value from the drop-down; text must match the allowed list exactly.",
                     table=table,
                     rule=rid,
                 )
@@ -705,18 +721,32 @@ class _Builder:
 
     def graph(self, tables: tuple[DecisionTable, ...]) -> None:
         available = {v.name for v in self.variables.values() if v.role == "input"}
+        producers = {o.variable: u for u in reversed(tables) for o in u.outputs}
         produced: dict[str, str] = {}
         for t in tables:
             for col in t.inputs:
                 if col.variable not in available:
                     var = self.variables.get(col.variable)
-                    later = any(col.variable in {o.variable for o in u.outputs} for u in tables)
+                    later = producers.get(col.variable)
+                    circle = _circle(t, later, producers) if later is not None else None
+                    if var is not None and circle:
+                        self.f.error(
+                            "GRAPH_CYCLE",
+                            f"table '{t.name}' reads '{col.variable}', which depends on its own result "
+                            f"({' -> '.join(circle)})",
+                            t.sheet,
+                            col.cell,
+                            "A table cannot read a value that is decided from its own output: "
+                            "remove this input or the dependency.",
+                            table=t.name,
+                        )
+                        continue
                     why = (
                         "it is produced by a later table"
-                        if later
+                        if later is not None
                         else "it is neither a model input nor produced by an earlier table"
                     )
-                    if var is not None:
+                    if var is not None and (later is not None or self.complete):
                         self.f.error(
                             "GRAPH_ORDER",
                             f"table '{t.name}' reads '{col.variable}' but {why}",
@@ -748,7 +778,7 @@ class _Builder:
                 produced[col.variable] = t.name
                 available.add(col.variable)
         for var in self.variables.values():
-            if var.role in ("output", "check", "intermediate") and var.name not in produced:
+            if var.role in ("output", "check", "intermediate") and var.name not in produced and self.complete:
                 self.f.error(
                     "OUTPUT_NOT_PRODUCED",
                     f"{var.role} '{var.name}' is not decided by any table",
@@ -798,11 +828,10 @@ class _Builder:
                 n = sheet.value(row, c)
                 if not isinstance(n, int | float) or isinstance(n, bool):
                     self.f.error(
-                        "REFERENCE_ROW",
-                        f"reference entry '{n}' is not a number",
+                        *_number_cell("reference entry", n),
                         "References",
                         coord(row, c),
-                        "Number the entries 1, 2, 3...",
+                        "Number the entries 1, 2, 3..." if not _is_number_text(n) else _AS_NUMBER,
                     )
                 else:
                     refs.append(
@@ -824,7 +853,12 @@ class _Builder:
             while sheet.value(row, c) is not None:
                 n, entry = sheet.value(row, c), sheet.value(row, c + 1)
                 if not isinstance(n, int | float) or isinstance(n, bool):
-                    self.f.error("REFERENCE_ROW", f"citation '{n}' is not a number", "References", coord(row, c))
+                    self.f.error(
+                        *_number_cell("citation", n),
+                        "References",
+                        coord(row, c),
+                        _AS_NUMBER if _is_number_text(n) else "Type the citation number as the rules cite it.",
+                    )
                     row += 1
                     continue
                 paired = None
@@ -869,7 +903,7 @@ class _Builder:
                 continue
             column = next((col for t in tables for col in t.inputs if col.variable == var.name and col.allowed), None)
             used = any(col.variable == var.name for t in tables for col in t.inputs)
-            if not used:
+            if not used and self.complete:
                 self.f.error(
                     "INPUT_UNUSED",
                     f"input '{var.name}' is not read by any table",
@@ -943,6 +977,78 @@ class _Builder:
             cases.append(TestCase(case_id, desc, row, inputs, expected, error))
             row += 1
         return tuple(cases)
+
+
+_AS_NUMBER = "Type it as a number: Excel marks a number stored as text with a green triangle (Convert to Number)."
+
+
+def _is_number_text(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().isdigit()
+
+
+def _number_cell(what: str, value: Any) -> tuple[str, str]:
+    """The code and message for a cell of the References sheet that should hold a number."""
+    if _is_number_text(value):
+        return "NUMBER_AS_TEXT", f"{what} number '{value}' is typed as text, not as a number"
+    return "REFERENCE_ROW", f"{what} '{value}' is not a number"
+
+
+def _circle(table: DecisionTable, producer: DecisionTable, producers: dict[str, DecisionTable]) -> list[str] | None:
+    """Table names from ``table`` through ``producer`` back to ``table``, if ``producer`` depends on it."""
+    if producer.name == table.name:
+        return [table.name, table.name]
+    paths = {producer.name: [table.name, producer.name]}
+    todo = [producer]
+    while todo:
+        u = todo.pop()
+        for col in u.inputs:
+            w = producers.get(col.variable)
+            if w is None:
+                continue
+            if w.name == table.name:
+                return paths[u.name] + [table.name]
+            if w.name not in paths:
+                paths[w.name] = paths[u.name] + [w.name]
+                todo.append(w)
+    return None
+
+
+def _kind(value: Value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "number"
+    return "text" if isinstance(value, str) else "null"
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def _type_mismatch(value: Value, allowed: tuple[Value, ...]) -> str | None:
+    """NUMBER_AS_TEXT or TYPE_MISMATCH when a value is of another kind than every allowed value."""
+    kinds = {_kind(a) for a in allowed if a is not None}
+    kind = _kind(value)
+    if value is None or not kinds or kind in kinds:
+        return None
+    if kind == "text" and kinds == {"number"} and _NUMBER_TEXT.fullmatch(str(value).strip()):
+        return "NUMBER_AS_TEXT"
+    return "TYPE_MISMATCH"
+
+
+def _type_note(value: Value, allowed: tuple[Value, ...]) -> str:
+    code = _type_mismatch(value, allowed)
+    if code is None:
+        return ""
+    kinds = sorted({_kind(a) for a in allowed if a is not None})
+    return f": it is {_kind(value)}, the column holds {' and '.join(kinds)}"
+
+
+def _type_hint(value: Value, code: str | None) -> str:
+    if code == "NUMBER_AS_TEXT":
+        return f'Remove the double quotes: write {value}, not "{value}".'
+    if code == "TYPE_MISMATCH":
+        return 'Write a value of the column\'s kind: true or false, a number, or "text" as its allowed values are.'
+    return ""
 
 
 def _member(value: Value, allowed: tuple[Value, ...]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,7 +118,7 @@ def _check_container(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             total = sum(i.file_size for i in zf.infolist())
             bad = zf.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
         raise ModelError(
             f"{path.name} is damaged ({exc})", code="FILE_CORRUPT", hint="Save the workbook again from Excel."
         ) from None

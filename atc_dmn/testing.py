@@ -1,0 +1,301 @@
+"""Run a workbook's test cases, compare the outputs, and measure which rules the cases exercise.
+
+Cases come from the workbook's Test sheet (one row per case: inputs, the
+expected outputs, or in *Expected error* the input the refusal must name)
+and optionally from a JSON Lines or CSV file: a JSON Lines case may carry
+``"id"`` and an ``"expected"`` object; a CSV file has ``expected.<output>``
+columns. In both, ``expected.error`` names the input a refusal must name.
+
+Comparison rules: a blank expected cell is not checked; a collected list
+(e.g. actions) is compared as a set and may be written ``a, b`` or
+``a; b``; ``null`` expects a missing value.
+
+Rule coverage counts the rules that fired for at least one case, including
+the check rule that refuses a case whose inputs contradict each other.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import hitpolicy
+from .cases import guess_format, iter_cases, read_text
+from .engine import DecisionModel
+from .errors import DmnError, EvaluationError, InputError
+from .findings import WARNING, Finding
+from .model import CHECK_PASSED
+
+ERROR_KEY = "error"
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One output whose value differs from the expected one."""
+
+    output: str
+    expected: Any
+    actual: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"output": self.output, "expected": self.expected, "actual": self.actual}
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What happened to one case: ``problem`` explains a failure that is not an output mismatch."""
+
+    id: str
+    description: str
+    source: str
+    passed: bool
+    mismatches: tuple[Mismatch, ...] = ()
+    problem: str = ""
+    fired: tuple[tuple[str, str], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "description": self.description,
+            "source": self.source,
+            "passed": self.passed,
+            "mismatches": [m.to_dict() for m in self.mismatches],
+            "problem": self.problem,
+            "fired": [f"{table}:{rule}" for table, rule in self.fired],
+        }
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Rules fired by at least one case, of all rules; ``uncovered`` holds a warning per rule no case fires."""
+
+    total: int
+    covered: int
+    uncovered: tuple[Finding, ...]
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.covered / self.total if self.total else 100.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rules": self.total,
+            "covered": self.covered,
+            "percent": round(self.percent, 1),
+            "uncovered": [f.to_dict() for f in self.uncovered],
+        }
+
+
+@dataclass
+class SuiteReport:
+    workbook: str
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+    coverage: Coverage = field(default_factory=lambda: Coverage(0, 0, ()))
+
+    @property
+    def passed(self) -> int:
+        return sum(1 for o in self.outcomes if o.passed)
+
+    @property
+    def failed(self) -> int:
+        return len(self.outcomes) - self.passed
+
+    @property
+    def ok(self) -> bool:
+        return self.failed == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workbook": self.workbook,
+            "ok": self.ok,
+            "passed": self.passed,
+            "failed": self.failed,
+            "cases": [o.to_dict() for o in self.outcomes],
+            "coverage": self.coverage.to_dict(),
+        }
+
+
+def run_tests(model: DecisionModel, cases_file: str | None = None, *, sheet: bool = True) -> SuiteReport:
+    """Run the Test sheet's cases (unless ``sheet`` is False) and those of ``cases_file``."""
+    report = SuiteReport(model.model.path)
+    if sheet:
+        for case in model.model.tests:
+            where = f"Test sheet row {case.row}"
+            inputs = {k: _sheet_value(v) for k, v in case.inputs.items()}
+            report.outcomes.append(
+                run_case(model, case.id, case.description, where, inputs, case.expected, case.expected_error)
+            )
+    if cases_file is not None:
+        text = read_text(cases_file)
+        for record in iter_cases(text, guess_format(cases_file, text)):
+            source = f"{cases_file} {record.label}"
+            if record.error is not None or record.case is None:
+                problem = str(record.error) if record.error else "no case"
+                report.outcomes.append(CaseOutcome(record.label, "", source, False, problem=problem))
+                continue
+            expected = dict(record.expected or {})
+            error = None
+            keys = {v.key for v in model.model.variables.values() if v.role == "output"}
+            if ERROR_KEY in expected and ERROR_KEY not in keys:
+                error = expected.pop(ERROR_KEY)
+                error = str(error) if error not in (None, "") else None
+            report.outcomes.append(run_case(model, record.label, "", source, record.case, expected, error))
+    report.coverage = coverage(model, (o.fired for o in report.outcomes))
+    return report
+
+
+def run_case(
+    model: DecisionModel,
+    case_id: str,
+    description: str,
+    source: str,
+    inputs: Mapping[str, Any],
+    expected: Mapping[str, Any],
+    expected_error: str | None = None,
+) -> CaseOutcome:
+    """Evaluate one case and compare it with what it expects."""
+
+    def outcome(passed: bool, fired: Iterable[tuple[str, str]], problem: str = "", mismatches=()) -> CaseOutcome:
+        return CaseOutcome(case_id, description, source, passed, tuple(mismatches), problem, tuple(fired))
+
+    try:
+        result = model.evaluate(inputs)
+    except InputError as error:
+        fired = fired_rules(model, inputs)
+        if expected_error is None:
+            return outcome(False, fired, f"refused: {error}")
+        if not _names(model, error.field, expected_error):
+            return outcome(False, fired, f"refused naming '{error.field}', expected '{expected_error}': {error}")
+        return outcome(True, fired)
+    except EvaluationError as error:
+        return outcome(False, fired_rules(model, inputs), f"no answer: {error}")
+    fired = [(step.table, rule.id) for step in result.trace for rule in step.rules]
+    if expected_error is not None:
+        return outcome(False, fired, f"decided, but a refusal naming '{expected_error}' was expected")
+    keys = {v.key for v in model.model.variables.values() if v.role == "output"}
+    mismatches = []
+    for key, want in expected.items():
+        if key not in keys:
+            mismatches.append(Mismatch(key, want, "(not an output of this model)"))
+            continue
+        got = result.decision.get(key)
+        if not same_value(want, got):
+            mismatches.append(Mismatch(key, want, got))
+    return outcome(not mismatches, fired, "", mismatches)
+
+
+def _names(model: DecisionModel, field_name: str, expected: str) -> bool:
+    """Whether the refused field is the expected one (given as input key or Glossary variable)."""
+    if field_name == expected.strip():
+        return True
+    var = model.model.variables.get(expected.strip())
+    return var is not None and var.key == field_name
+
+
+def fired_rules(model: DecisionModel, case: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The rules that fire for a case up to where it is refused (a refusal carries no trace).
+
+    Walks the tables in order with the engine's hit-policy code, stopping at
+    the first check that refuses the case or the first table that cannot decide.
+    """
+    try:
+        normalised = model.normalise(case)
+    except DmnError:
+        return []
+    m = model.model
+    state = {spec.name: normalised.get(spec.key) for spec in m.inputs}
+    fired: list[tuple[str, str]] = []
+    for ct in model.tables:
+        table = ct.table
+        values = tuple(state.get(col.variable) for col in table.inputs)
+        hits = [i for i, r in enumerate(table.rules) if all(t.matches(v) for t, v in zip(r.tests, values))]
+        if table.hit_policy == "F":
+            hits = hits[:1]
+        fired.extend((table.name, table.rules[i].id) for i in hits)
+        try:
+            outputs = hitpolicy.apply(ct, hits, values)
+        except EvaluationError:
+            break
+        state.update(zip((col.variable for col in table.outputs), outputs))
+        refused = any(
+            m.variables[col.variable].role == "check" and value != CHECK_PASSED
+            for col, value in zip(table.outputs, outputs)
+        )
+        if refused:
+            break
+    return fired
+
+
+def coverage(model: DecisionModel, fired: Iterable[Iterable[tuple[str, str]]]) -> Coverage:
+    seen = {pair for case in fired for pair in case}
+    total = 0
+    uncovered = []
+    for table in model.model.tables:
+        column = "".join(ch for ch in table.cell if ch.isalpha())
+        for rule in table.rules:
+            total += 1
+            if (table.name, rule.id) not in seen:
+                uncovered.append(
+                    Finding(
+                        WARNING,
+                        "RULE_UNTESTED",
+                        f"no test case fires rule {rule.id} of table '{table.name}'",
+                        table.sheet,
+                        f"{column}{rule.row}",
+                        "Add a case to the Test sheet whose inputs reach this rule.",
+                        table.name,
+                        rule.id,
+                    )
+                )
+    return Coverage(total, total - len(uncovered), tuple(uncovered))
+
+
+# -- comparing values ------------------------------------------------------------------
+
+
+def _scalar(value: Any) -> str:
+    """A value as comparable text: 5 and "5" and 5.0 agree, true and "TRUE" agree, "x" and x agree."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float):
+        return str(value)
+    text = str(value).strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1]
+    return text.lower() if text.lower() in ("true", "false", "null") else text
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list | tuple):
+        return list(value)
+    if value is None:
+        return []
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):
+        text = text[1:-1]
+    return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
+
+
+def same_value(expected: Any, actual: Any) -> bool:
+    """Whether an expected value (as written in a sheet or a file) matches an output."""
+    if isinstance(actual, list):
+        return {_scalar(v) for v in _as_list(expected)} == {_scalar(v) for v in actual}
+    return _scalar(expected) == _scalar(actual)
+
+
+def _sheet_value(value: Any) -> Any:
+    """A Test sheet input cell as a case value: "IVB" in quotes or not, null for missing."""
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            return text[1:-1]
+        if text == "null":
+            return None
+        return text
+    return value

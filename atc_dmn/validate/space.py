@@ -1,0 +1,426 @@
+"""The input space of a decision table, cut into pieces on which every cell's test is constant.
+
+Every table-logic check (gaps, overlaps, conflicts, shadowed rules) works on
+this representation. Each input column's domain becomes a short list of
+*pieces*:
+
+- an enumerated or boolean column: one piece per allowed value (``null`` too
+  when the list holds it). Exact.
+- a numeric column: the number line cut at every bound any cell of the
+  column mentions, so ``< 18`` and ``[18..65]`` give the pieces
+  *below 18*, *18*, *between 18 and 65*, *65*, *above 65*. Sound: a gap or
+  overlap that exists is always found, though an open piece such as
+  *between 17 and 18* may hold no whole number.
+- a column without an allowed list: the values its cells name, plus
+  *any other value* and ``null`` where a case can bring them.
+
+A rule is then a box: for each column, the set of pieces its cell accepts
+(a bit mask). The analysis splits the space column by column, grouping
+the pieces of a column by the set of rules that accept them, so that its
+cost follows the structure of the rules, not the size of the Cartesian
+product. A node budget bounds it on pathological tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..feel import Compare, Equals, Range, Value, compile_test, show
+from ..model import DecisionTable, Model
+
+# Stop exploring a table after this many nodes (a few seconds at most).
+NODE_BUDGET = 400_000
+# Keep at most this many examples of each kind per table.
+MAX_EXAMPLES = 50
+MAX_PAIRS = 10_000
+
+
+class _Other:
+    """A value equal to no literal: stands for 'any value no cell names'."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<any other value>"
+
+
+OTHER = _Other()
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One part of a column's domain: ``value`` represents it, ``phrase`` reads after the column name.
+
+    Pieces of the number line also carry their bounds (None for an open end)
+    and whether each bound belongs to the piece, so that neighbours can be
+    written back as one range such as ``[74..76)``.
+    """
+
+    value: Any
+    phrase: str
+    label: str
+    low: float | None = None
+    high: float | None = None
+    low_in: bool = False
+    high_in: bool = False
+    numeric: bool = False
+
+
+def _point(value: Value) -> Piece:
+    return Piece(value, f"= {show(value)}", show(value))
+
+
+def _number(x: float) -> str:
+    return show(int(x)) if float(x).is_integer() else show(x)
+
+
+@dataclass(frozen=True)
+class Domain:
+    variable: str
+    pieces: tuple[Piece, ...]
+    exact: bool = True
+
+    @property
+    def full(self) -> int:
+        return (1 << len(self.pieces)) - 1
+
+
+def input_domain(model: Model, table: DecisionTable, pos: int) -> Domain:
+    """The values a case can bring to input column ``pos`` of ``table``, cut into pieces."""
+    column = table.inputs[pos]
+    var = model.variables.get(column.variable)
+    default = var.default if var is not None else None
+    enum = column.enumeration
+    if enum is not None:
+        values = [v for v in enum if not (v is None and default is not None)]
+        return Domain(column.variable, tuple(_point(v) for v in values))
+    tests = [column.allowed] if column.allowed is not None else []
+    tests += [rule.tests[pos] for rule in table.rules]
+    numbers: set[float] = set()
+    literals: list[Value] = []
+    for test in tests:
+        for atom in test.atoms:
+            if isinstance(atom, Compare):
+                numbers.add(atom.value)
+            elif isinstance(atom, Range):
+                numbers.update((atom.low, atom.high))
+            elif isinstance(atom, Equals):
+                if isinstance(atom.value, int | float) and not isinstance(atom.value, bool):
+                    numbers.add(atom.value)
+                elif atom.value is not None and atom.value not in literals:
+                    literals.append(atom.value)
+    produced = _produced(model, table, column.variable)
+    if produced is not None:
+        pieces = [_point(v) for v in produced]
+        return Domain(column.variable, tuple(pieces))
+    pieces = _number_line(sorted(numbers)) if numbers else []
+    pieces += [_point(v) for v in literals]
+    if column.allowed is None or not numbers:
+        pieces.append(Piece(OTHER, "has a value no rule names", "any other value"))
+    if default is None:
+        pieces.append(_point(None))
+    if column.allowed is not None:
+        allowed = compile_test(column.allowed)
+        if allowed is not None:
+            pieces = [p for p in pieces if p.value is None or allowed(p.value)]
+    return Domain(column.variable, tuple(pieces), exact=False)
+
+
+def _produced(model: Model, table: DecisionTable, variable: str) -> list[Value] | None:
+    """For an intermediate without an allowed list: the values its deciding table can give."""
+    var = model.variables.get(variable)
+    if var is None or var.role == "input":
+        return None
+    for t in model.tables:
+        if t is table:
+            break
+        for j, col in enumerate(t.outputs):
+            if col.variable == variable and t.hit_policy in ("U", "A", "P", "F"):
+                values: list[Value] = []
+                for rule in t.rules:
+                    if not any(rule.outputs[j] == v and type(rule.outputs[j]) is type(v) for v in values):
+                        values.append(rule.outputs[j])
+                return values
+    return None
+
+
+def _number_line(bounds: list[float]) -> list[Piece]:
+    first, last = bounds[0], bounds[-1]
+    pieces = [Piece(first - 1, f"< {_number(first)}", f"< {_number(first)}", None, first, False, False, True)]
+    for i, b in enumerate(bounds):
+        pieces.append(Piece(b, f"= {_number(b)}", _number(b), b, b, True, True, True))
+        if i + 1 < len(bounds):
+            nxt = bounds[i + 1]
+            text = f"({_number(b)}..{_number(nxt)})"
+            pieces.append(Piece((b + nxt) / 2, f"in {text}", text, b, nxt, False, False, True))
+    pieces.append(Piece(last + 1, f"> {_number(last)}", f"> {_number(last)}", last, None, False, False, True))
+    return pieces
+
+
+def _range(run: list[Piece]) -> tuple[str, str]:
+    """(phrase, label) of consecutive pieces of the number line, in cell notation."""
+    lo, hi = run[0], run[-1]
+    if len(run) == 1:
+        return lo.phrase, lo.label
+    if lo.low is None and hi.high is None:
+        return "is any number", "any number"
+    if lo.low is None:
+        text = f"{'<=' if hi.high_in else '<'} {_number(hi.high)}"
+        return text, text
+    if hi.high is None:
+        text = f"{'>=' if lo.low_in else '>'} {_number(lo.low)}"
+        return text, text
+    text = f"{'[' if lo.low_in else '('}{_number(lo.low)}..{_number(hi.high)}{']' if hi.high_in else ')'}"
+    return f"in {text}", text
+
+
+def _runs(pieces: tuple[Piece, ...], mask: int) -> list[tuple[str, str]]:
+    """The pieces in ``mask`` as (phrase, label) pairs, neighbouring number pieces joined into ranges."""
+    out: list[tuple[str, str]] = []
+    run: list[Piece] = []
+    previous = -2
+    for i in _bits(mask):
+        piece = pieces[i]
+        if piece.numeric and run and i == previous + 1:
+            run.append(piece)
+        else:
+            if run:
+                out.append(_range(run))
+                run = []
+            if piece.numeric:
+                run = [piece]
+            else:
+                out.append((piece.phrase, piece.label))
+        previous = i
+    if run:
+        out.append(_range(run))
+    return out
+
+
+Box = tuple[int, ...]  # per input column, a bit mask of pieces
+
+
+@dataclass
+class Exploration:
+    """What a walk over a table's space found."""
+
+    gaps: list[Box] = field(default_factory=list)
+    gap_count: int = 0
+    overlaps: dict[tuple[int, int], Box] = field(default_factory=dict)
+    pairs_capped: bool = False
+    truncated: bool = False
+
+
+class Space:
+    """A table's rules as boxes over its input columns' pieces."""
+
+    def __init__(self, model: Model, table: DecisionTable) -> None:
+        self.table = table
+        self.domains = tuple(input_domain(model, table, pos) for pos in range(len(table.inputs)))
+        self.full: Box = tuple(d.full for d in self.domains)
+        self.k = len(self.domains)
+        self.n = len(table.rules)
+        masks: dict[tuple[int, Any], int] = {}
+        boxes = []
+        for rule in table.rules:
+            box = []
+            for c, test in enumerate(rule.tests):
+                key = (c, test)
+                if key not in masks:
+                    predicate = compile_test(test)
+                    pieces = self.domains[c].pieces
+                    if predicate is None:
+                        masks[key] = self.full[c]
+                    else:
+                        masks[key] = sum(1 << i for i, p in enumerate(pieces) if predicate(p.value))
+                box.append(masks[key])
+            boxes.append(tuple(box))
+        self.boxes: list[Box] = boxes
+        # For each column and piece: the rules (bit mask) whose cell accepts that piece.
+        self.rules_at: list[list[int]] = []
+        for c, d in enumerate(self.domains):
+            per_piece = [0] * len(d.pieces)
+            for r, box in enumerate(boxes):
+                m = box[c]
+                while m:
+                    low = m & -m
+                    per_piece[low.bit_length() - 1] |= 1 << r
+                    m ^= low
+            self.rules_at.append(per_piece)
+        # Columns tested by many rules first: they split the space the most.
+        self.order = sorted(range(self.k), key=lambda c: sum(1 for b in boxes if b[c] == self.full[c]))
+        self.all_rules = (1 << self.n) - 1
+
+    # -- walking -------------------------------------------------------------
+    def explore(
+        self,
+        *,
+        gaps: bool = False,
+        overlaps: bool = False,
+        region: Box | None = None,
+        rules: int | None = None,
+        first_gap_only: bool = False,
+    ) -> Exploration:
+        """Find gaps (points no rule in ``rules`` covers) and overlapping pairs inside ``region``."""
+        region = region or self.full
+        start = self.all_rules if rules is None else rules
+        order = self.order
+        k = self.k
+        boxes = self.boxes
+        # full_from[d]: rules whose box covers the region on every column from order[d] on.
+        full_from = [0] * (k + 1)
+        full_from[k] = start
+        for d in range(k - 1, -1, -1):
+            c = order[d]
+            need = region[c]
+            mask = 0
+            m = full_from[d + 1]
+            while m:
+                low = m & -m
+                r = low.bit_length() - 1
+                m ^= low
+                if boxes[r][c] & need == need:
+                    mask |= low
+            full_from[d] = mask
+        out = Exploration()
+        budget = [NODE_BUDGET]
+        prefix = [0] * k
+
+        def walk(d: int, mask: int) -> bool:
+            """Return True to stop the whole walk."""
+            budget[0] -= 1
+            if budget[0] < 0:
+                out.truncated = True
+                return True
+            if mask == 0:
+                if gaps:
+                    out.gap_count += 1
+                    if len(out.gaps) < MAX_EXAMPLES:
+                        box = list(region)
+                        for dd in range(d):
+                            box[order[dd]] = prefix[order[dd]]
+                        out.gaps.append(tuple(box))
+                    return first_gap_only
+                return False
+            if d == k:
+                if overlaps and mask & (mask - 1):
+                    ids = _bits(mask)
+                    for i, a in enumerate(ids):
+                        for b in ids[i + 1 :]:
+                            if (a, b) not in out.overlaps:
+                                if len(out.overlaps) >= MAX_PAIRS:
+                                    out.pairs_capped = True
+                                    return False
+                                out.overlaps[(a, b)] = tuple(prefix)
+                return False
+            need_gap = gaps and not (mask & full_from[d])
+            need_overlap = overlaps and bool(mask & (mask - 1))
+            if not need_gap and not need_overlap:
+                return False
+            c = order[d]
+            groups: dict[int, int] = {}
+            per_piece = self.rules_at[c]
+            m = region[c]
+            while m:
+                low = m & -m
+                m ^= low
+                sig = per_piece[low.bit_length() - 1] & mask
+                groups[sig] = groups.get(sig, 0) | low
+            for sig, pieces in groups.items():
+                if not need_gap and not (sig & (sig - 1)):
+                    continue
+                prefix[c] = pieces
+                if walk(d + 1, sig):
+                    return True
+            prefix[c] = 0
+            return False
+
+        walk(0, start)
+        return out
+
+    def merged_gaps(self, found: Exploration) -> list[Box]:
+        """The gap boxes found, merged where two differ in one column only (fewer, wider examples)."""
+        boxes = list(dict.fromkeys(found.gaps))
+        merged = True
+        while merged:
+            merged = False
+            for i in range(len(boxes)):
+                for j in range(i + 1, len(boxes)):
+                    a, b = boxes[i], boxes[j]
+                    diff = [c for c in range(self.k) if a[c] != b[c]]
+                    if len(diff) <= 1:
+                        c = diff[0] if diff else 0
+                        union = list(a)
+                        union[c] = a[c] | b[c]
+                        boxes[i] = tuple(union)
+                        del boxes[j]
+                        merged = True
+                        break
+                if merged:
+                    break
+        return boxes
+
+    def covers(self, region: Box, rules: int) -> bool | None:
+        """Whether ``rules`` together cover every point of ``region`` (None if the budget ran out)."""
+        found = self.explore(gaps=True, region=region, rules=rules, first_gap_only=True)
+        if found.truncated:
+            return None
+        return found.gap_count == 0
+
+    def meets(self, r: int) -> int:
+        """The rules whose box intersects rule ``r``'s box."""
+        mask = self.all_rules
+        for c, m in enumerate(self.boxes[r]):
+            touching = 0
+            per_piece = self.rules_at[c]
+            while m:
+                low = m & -m
+                m ^= low
+                touching |= per_piece[low.bit_length() - 1]
+            mask &= touching
+            if not mask:
+                break
+        return mask
+
+    # -- describing ------------------------------------------------------------
+    def describe(self, box: Box) -> str:
+        """A readable example of the cases in ``box``, e.g. 'T category = "T1", M category = "M0"'."""
+        parts, any_of, more = [], [], []
+        for c, d in enumerate(self.domains):
+            m = box[c]
+            if m == d.full:
+                any_of.append(d.variable)
+                continue
+            runs = _runs(d.pieces, m)
+            parts.append(f"{d.variable} {runs[0][0]}")
+            if len(runs) > 1:
+                shown = ", ".join(label for _, label in runs[1:7]) + (", ..." if len(runs) > 7 else "")
+                more.append(f"{d.variable} {'=' if len(runs) == 2 else 'one of'} {shown}")
+        text = ", ".join(parts) if parts else "any case"
+        if any_of and parts:
+            text += f" (whatever the {_names(any_of)})"
+        if more:
+            text += "; also with " + ", or with ".join(more)
+        return text
+
+
+def _names(names: list[str]) -> str:
+    if len(names) > 3:
+        return "other inputs"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _bits(mask: int) -> list[int]:
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(low.bit_length() - 1)
+        mask ^= low
+    return out
+
+
+def bits(mask: int) -> Iterator[int]:
+    """The indices of the set bits of ``mask``, lowest first."""
+    yield from _bits(mask)

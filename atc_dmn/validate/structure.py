@@ -1,0 +1,380 @@
+"""Layout mistakes that change what a table means without any cell being wrong.
+
+**CELL_MERGED** (error). Merged cells inside a table or a list. Excel keeps
+the value only in the first cell of a merge; this engine reads the others as
+empty (``-``, any value) while pyDMNrules repeats the value, so the two
+engines would decide differently. Example::
+
+    Id   Pathway           Airway | Surgery
+    SU2  "staging_workup"  -      | "none"
+    SU3  (merged with SU2) true   | "palliative_airway_surgery"
+
+Fix: unmerge and type the value in every cell. The only merge a table may
+hold is its hit-policy cell over the allowed-values row (B3:B4).
+
+**TABLE_SPLIT** (error, rows; the loader reports blank columns). A table ends
+at its first blank row, so rules typed below a blank row are silently
+ignored::
+
+    PW5  -  -  "IVA","IVB"  true  -  | "multimodal_curative_intent"
+    (blank row)
+    PW6  -  -  "IVA","IVB"  false -  | "chemoradiotherapy"      <- ignored
+
+Fix: delete the blank row.
+
+**TABLE_NAME_REUSED** (warning). pyDMNrules tries every text cell of every
+sheet except Glossary, Decision and Test as the name of a table. A note
+reading ``Pathway`` outside the Pathway table may be taken for a second
+Pathway table by the reference engine. Fix: reword the note or move it to a
+sheet that is not scanned.
+
+**VARIABLE_UNUSED** (warning). An intermediate variable that a table decides
+but no table reads: wasted work, or a missing column. Fix: read it where it
+was meant to be used, or delete the column and the Glossary row.
+
+**NUMBER_AS_TEXT / TYPE_MISMATCH** (error) in columns without a list of
+allowed values: a rule that tests ``"5"`` (text) or ``true`` where the column
+holds numbers never matches. Fix: write ``5``. (For columns with a list the
+loader reports the same codes.)
+
+**WORDING_MISSING** (error) / **WORDING_UNKNOWN** (warning). Every code an
+output (or a check) can give needs a row on the Wording sheet, since that
+text is what a clinician reads; a Wording row for a code that no output
+gives is stale::
+
+    Output        Code              Text
+    radiotherapy  adjuvant_ebrt     Adjuvant external beam radiotherapy...
+    (no row for radiotherapy / definitive_ebrt)
+
+Fix: add the row (output key, code, wording), or delete the stale one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import io
+import re
+import zipfile
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from ..feel import Compare, Equals, Range, Value, show
+from ..model import HIT_POLICIES, DecisionTable, Model
+from ..workbook import RawWorkbook
+from .context import Context, table_area
+
+# Sheets pyDMNrules does not scan for tables; every other sheet is scanned.
+UNSCANNED = ("Glossary", "Decision", "Test")
+# Sheets of our own format that hold lists, not decision tables.
+LISTS = ("Glossary", "Decision", "Test", "Model", "Wording", "References")
+
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
+_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
+
+
+def _attr(tag: bytes, name: bytes) -> str | None:
+    m = re.search(rb"(?:^|\s)(?:\w+:)?" + name + rb'="([^"]*)"', tag)
+    return html.unescape(m.group(1).decode("utf-8", "replace")) if m else None
+
+
+def merged_ranges(path: str | Path, sha256: str | None = None) -> dict[str, list[str]] | None:
+    """Merged ranges per sheet, read from the file's sheet XML (read-only reading cannot see them).
+
+    None when the file is gone or differs from ``sha256`` (the model was built from another version).
+    Plain text search, no XML parser: nothing in the file is expanded or resolved.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        return None
+    out: dict[str, list[str]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            rels = {}
+            for tag in _REL.findall(zf.read("xl/_rels/workbook.xml.rels")):
+                rid, target = _attr(tag, b"Id"), _attr(tag, b"Target")
+                if rid and target:
+                    rels[rid] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+            for tag in _SHEET.findall(zf.read("xl/workbook.xml")):
+                name, rid = _attr(tag, b"name"), _attr(tag, b"id")
+                part = rels.get(rid or "")
+                if not name or not part or part not in zf.namelist():
+                    continue
+                xml = zf.read(part)
+                tail = xml[xml.rfind(b"</sheetData>") :] if b"</sheetData>" in xml else xml
+                ranges = [m.decode() for m in _MERGE.findall(tail)]
+                if ranges:
+                    out[name] = ranges
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+        return None
+    return out
+
+
+def _name_cells(model: Model | None, raw: RawWorkbook | None) -> set[tuple[str, int, int]]:
+    """Table name cells (sheet, row, column): from the model, or recognised by a hit policy below them."""
+    if model is not None:
+        cells = set()
+        for t in model.tables:
+            min_col, min_row, _, _ = range_boundaries(t.cell)
+            cells.add((t.sheet, min_row, min_col))
+        return cells
+    found = set()
+    if raw is not None:
+        for sheet in raw.sheets.values():
+            if sheet.name in LISTS:
+                continue
+            for (r, c), cell in sheet.cells.items():
+                below = sheet.text(r + 1, c)
+                if isinstance(cell.value, str) and cell.value.strip() and below in HIT_POLICIES:
+                    found.add((sheet.name, r, c))
+    return found
+
+
+def merged_findings(ranges: dict[str, list[str]], model: Model | None, raw: RawWorkbook | None, findings) -> None:
+    """Report merges inside tables and lists; a table's hit-policy cell over its allowed-values row is fine."""
+    names = _name_cells(model, raw)
+    for sheet, refs in ranges.items():
+        for ref in refs:
+            min_col, min_row, max_col, max_row = range_boundaries(ref)
+            if sheet in LISTS:
+                if min_row == max_row:
+                    continue  # a title spread over a row
+                if sheet == "Glossary" and min_col == max_col and _is_concept_column(raw, min_col):
+                    continue  # pyDMNrules' format lets a business concept span its rows
+            else:
+                if min_col == max_col and max_row == min_row + 1 and (sheet, min_row - 1, min_col) in names:
+                    continue  # the hit-policy cell over the allowed-values row
+                if min_row == max_row and (sheet, min_row, min_col) in names:
+                    continue  # a table's name spread over its row
+            top = f"{get_column_letter(min_col)}{min_row}"
+            findings.error(
+                "CELL_MERGED",
+                f"cells {ref} are merged; only the first cell keeps its value, and the two engines "
+                "read the others differently",
+                sheet,
+                top,
+                "Unmerge the cells and type the value in each of them.",
+            )
+
+
+def _is_concept_column(raw: RawWorkbook | None, col: int) -> bool:
+    if raw is None or "Glossary" not in raw.sheets:
+        return col == 3  # the format's place for Business Concept
+    return any(c.col == col for c in raw.sheets["Glossary"].find("Business Concept"))
+
+
+def check_merged(ctx: Context) -> None:
+    ranges = merged_ranges(ctx.model.path, ctx.model.sha256)
+    if ranges:
+        merged_findings(ranges, ctx.model, ctx.raw, ctx.findings)
+
+
+def check_split_rows(ctx: Context) -> None:
+    """Rows that look like rules of a table but lie below the blank row that ends it."""
+    raw = ctx.raw
+    if raw is None:
+        return
+    names = {t.name for t in ctx.model.tables}
+    for table in ctx.model.tables:
+        sheet = raw.sheet(table.sheet)
+        if sheet is None:
+            continue
+        _, first_col, last_row, last_col = table_area(table)
+        rule_cols = last_col - len(table.annotation_headings)
+        rows = sorted({r for (r, c) in sheet.cells if r > last_row + 1 and first_col <= c <= last_col})
+        for row in rows:
+            filled = [c for c in range(first_col, last_col + 1) if sheet.text(row, c)]
+            if not filled:
+                continue
+            if any(sheet.text(row, c) in names for c in filled) or sheet.text(row + 1, first_col) in HIT_POLICIES:
+                break  # the next table starts here
+            if sum(1 for c in filled if c <= rule_cols) >= 2:
+                where = f"{get_column_letter(filled[0])}{row}"
+                ctx.findings.error(
+                    "TABLE_SPLIT",
+                    f"row {row} looks like a rule of table '{table.name}', but the blank row "
+                    f"{last_row + 1} ends the table: this row and those below it are ignored",
+                    table.sheet,
+                    where,
+                    "Delete the blank row so that the rules follow on without a gap.",
+                    table=table.name,
+                )
+            break
+
+
+def check_name_reuse(ctx: Context) -> None:
+    raw = ctx.raw
+    if raw is None:
+        return
+    tables = {t.name: t for t in ctx.model.tables}
+    areas: dict[str, list[tuple[int, int, int, int]]] = {}
+    for t in ctx.model.tables:
+        areas.setdefault(t.sheet, []).append(table_area(t))
+    for sheet in raw.sheets.values():
+        if sheet.name in UNSCANNED:
+            continue
+        for (r, c), cell in sorted(sheet.cells.items()):
+            if not isinstance(cell.value, str) or cell.value.strip() not in tables:
+                continue
+            if any(r0 <= r <= r1 and c0 <= c <= c1 for r0, c0, r1, c1 in areas.get(sheet.name, [])):
+                continue
+            name = cell.value.strip()
+            ctx.findings.warning(
+                "TABLE_NAME_REUSED",
+                f"this cell reads '{name}', the name of a table; pyDMNrules tries every text cell as a "
+                "table name and may take it for a second table",
+                sheet.name,
+                cell.coordinate,
+                "Reword the note (or move it to a sheet of its own named Notes).",
+            )
+
+
+def check_unused(ctx: Context) -> None:
+    model = ctx.model
+    read = {col.variable for t in model.tables for col in t.inputs}
+    for var in model.variables.values():
+        if var.role == "intermediate" and var.name not in read:
+            ctx.findings.warning(
+                "VARIABLE_UNUSED",
+                f"intermediate '{var.name}' is decided but no table reads it",
+                "Glossary",
+                var.cell,
+                "Read it in the table that needs it, or delete its column and its Glossary row.",
+            )
+
+
+def _numeric(test) -> bool:
+    return any(
+        isinstance(a, Compare | Range)
+        or (isinstance(a, Equals) and isinstance(a.value, int | float) and not isinstance(a.value, bool))
+        for a in test.atoms
+    )
+
+
+_NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def _bad_kind(value: Value) -> str | None:
+    if isinstance(value, str):
+        return "NUMBER_AS_TEXT" if _NUMBER_TEXT.fullmatch(value.strip()) else "TYPE_MISMATCH"
+    if isinstance(value, bool):
+        return "TYPE_MISMATCH"
+    return None
+
+
+def check_kinds(ctx: Context) -> None:
+    for table in ctx.model.tables:
+        for pos, column in enumerate(table.inputs):
+            if column.enumeration is not None:
+                continue  # the loader checks columns with a list
+            tests = [r.tests[pos] for r in table.rules]
+            if not ((column.allowed is not None and _numeric(column.allowed)) or any(_numeric(t) for t in tests)):
+                continue
+            for rule in table.rules:
+                for value in rule.tests[pos].literals:
+                    code = _bad_kind(value)
+                    if code:
+                        _kind_finding(ctx, table, rule, pos, code, value, "tests", column.variable)
+        for j, column in enumerate(table.outputs):
+            if column.enumeration is not None:
+                continue
+            given = [r.outputs[j] for r in table.rules]
+            if not any(isinstance(v, int | float) and not isinstance(v, bool) for v in given):
+                continue
+            for rule in table.rules:
+                value = rule.outputs[j]
+                code = _bad_kind(value)
+                if code == "NUMBER_AS_TEXT":
+                    _kind_finding(ctx, table, rule, len(table.inputs) + j, code, value, "gives", column.variable)
+
+
+def _kind_finding(
+    ctx: Context, table: DecisionTable, rule, index: int, code: str, value: Value, verb: str, heading: str
+) -> None:
+    if code == "NUMBER_AS_TEXT":
+        message = f"rule {rule.id} {verb} '{heading}' the text {show(value)}, but the column holds numbers"
+        hint = f"Remove the double quotes: write {value}."
+    else:
+        message = f"rule {rule.id} {verb} '{heading}' {show(value)}, but the column holds numbers"
+        hint = "Write a number, a comparison (< 5) or a range ([1..5])."
+    ctx.findings.error(
+        code,
+        message,
+        table.sheet,
+        rule.cells[index] if index < len(rule.cells) else table.cell,
+        hint,
+        table=table.name,
+        rule=rule.id,
+    )
+
+
+def _code(value: Value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def check_wording(ctx: Context) -> None:
+    model = ctx.model
+    wanted: dict[tuple[str, str], tuple[DecisionTable, int]] = {}
+    keys: set[str] = set()
+    for table in model.tables:
+        for j, column in enumerate(table.outputs):
+            var = model.variables.get(column.variable)
+            if var is None or var.role not in ("output", "check"):
+                continue
+            keys.add(var.key)
+            values = column.enumeration if column.enumeration is not None else [r.outputs[j] for r in table.rules]
+            for v in values:
+                if v is not None:
+                    wanted.setdefault((var.key, _code(v)), (table, j))
+    for (key, code), (table, j) in wanted.items():
+        if (key, code) not in model.wording:
+            column = table.outputs[j]
+            ctx.findings.error(
+                "WORDING_MISSING",
+                f"the Wording sheet has no text for {key} = {code} (an output of table '{table.name}')",
+                table.sheet,
+                column.allowed_cell or column.cell,
+                f"Add a row to the Wording sheet: {key} | {code} | the words a clinician should read.",
+                table=table.name,
+            )
+    for key, code in model.wording:
+        if (key, code) in wanted:
+            continue
+        why = f"no table gives {key} that code" if key in keys else f"'{key}' is not the key of an output"
+        ctx.findings.warning(
+            "WORDING_UNKNOWN",
+            f"the Wording sheet has text for {key} = {code}, but {why}",
+            "Wording",
+            _wording_cell(ctx.raw, key, code),
+            "Delete the row, or correct its output key or code.",
+        )
+
+
+def _wording_cell(raw: RawWorkbook | None, key: str, code: str) -> str | None:
+    sheet = raw.sheet("Wording") if raw is not None else None
+    if sheet is None:
+        return None
+    for cell in sheet.find(key):
+        nxt = sheet.value(cell.row, cell.col + 1)
+        if nxt is not None and _code(nxt) == code:
+            return cell.coordinate
+    return None
+
+
+CHECKS = (
+    ("structure.merged_cells", check_merged),
+    ("structure.split_rows", check_split_rows),
+    ("structure.table_names", check_name_reuse),
+    ("structure.unused_variables", check_unused),
+    ("structure.value_kinds", check_kinds),
+    ("structure.wording", check_wording),
+)
