@@ -26,7 +26,8 @@ def load_model(path: str | Path | None = None, *, use_cache: bool = True) -> Dec
     naming the sheet and cell of its first finding (all are in ``.findings``).
     """
     path = Path(path) if path is not None else shipped_model_path()
-    model = cache.load(path) if use_cache else None
+    with paused_gc():
+        model = cache.load(path) if use_cache else None
     if model is None:
         # Imported here: a cached model needs neither openpyxl nor the validator.
         from .loader import build_model

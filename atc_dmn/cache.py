@@ -28,7 +28,7 @@ from typing import Any
 from . import feel, model
 from .model import Model
 
-FORMAT = 1  # bump when the JSON layout or the model's dataclasses change
+FORMAT = 2  # bump when the JSON layout or the model's dataclasses change
 
 # The records a cache entry may hold: the dataclasses of model.py and feel.py, by name.
 _RECORDS: dict[str, type] = {
@@ -68,10 +68,10 @@ def load(path: Path) -> Model | None:
         return None
     try:
         sha256 = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-        data = json.loads(_entry(sha256).read_text(encoding="utf-8"))
+        data = json.loads(_entry(sha256).read_text(encoding="utf-8"), object_hook=_revive)
         if data.get("key") != _key(sha256):
             return None
-        found = _decode(data["model"])
+        found = data["model"]
         if not isinstance(found, Model) or found.sha256 != sha256:
             return None
     except Exception:  # a missing, unreadable or damaged entry only means reading the workbook
@@ -101,7 +101,7 @@ def store(found: Model) -> None:
 
 
 # JSON layout: values as they are; {"t": [...]} a tuple; {"m": [[key, value], ...]} a dict
-# (keys need not be text); {"r": name, "f": {field: value}} a record; a list is a list.
+# (keys need not be text); {"r": name, "a": [field values in order]} a record; a list is a list.
 
 
 def _encode(value: Any) -> Any:
@@ -115,17 +115,16 @@ def _encode(value: Any) -> Any:
         return {"m": [[_encode(k), _encode(v)] for k, v in value.items()]}
     name = type(value).__name__
     if _RECORDS.get(name) is type(value):
-        return {"r": name, "f": {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {"r": name, "a": [_encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
     raise TypeError(f"cannot cache a {name}")
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "t" in value:
-        return tuple(_decode(v) for v in value["t"])
-    if "m" in value:
-        return {_decode(k): _decode(v) for k, v in value["m"]}
-    return _RECORDS[value["r"]](**{k: _decode(v) for k, v in value["f"].items()})
+def _revive(obj: dict[str, Any]) -> Any:
+    """json.loads' object_hook: rebuild one tuple, dict or record (its contents are already rebuilt)."""
+    if "t" in obj:
+        return tuple(obj["t"])
+    if "m" in obj:
+        return {key: value for key, value in obj["m"]}
+    if "r" in obj:
+        return _RECORDS[obj["r"]](*obj["a"])
+    return obj  # the entry's envelope and key

@@ -103,18 +103,30 @@ def test_an_edited_workbook_is_read_again_and_gives_the_new_answer(
     assert len(entries(cache_dir)) == 2  # one entry per workbook content
 
 
+def _with_key(text: str, **changes: Any) -> str:
+    data = json.loads(text)
+    data["key"].update(changes)
+    return json.dumps(data)
+
+
+def _with_model(text: str, model: Any) -> str:
+    return json.dumps({"key": json.loads(text)["key"], "model": model})
+
+
 @pytest.mark.parametrize(
     "damage",
     [
         lambda text: text[: len(text) // 2],  # cut short
         lambda text: "",  # empty
         lambda text: "\x00\xff garbage",  # not JSON
-        lambda text: json.dumps({"key": json.loads(text)["key"], "model": {"r": "os.system", "f": {}}}),
-        lambda text: json.dumps({"key": json.loads(text)["key"], "model": [1, 2, 3]}),
-        lambda text: text.replace('"format": 1', '"format": 999'),  # another layout
-        lambda text: text.replace(json.loads(text)["key"]["version"], "0.0.0-other"),  # another runtime
+        lambda text: _with_model(text, {"r": "system", "a": ["echo"]}),  # a record that is not the model's
+        lambda text: _with_model(text, {"r": "Rule", "a": [1]}),  # a record with the wrong fields
+        lambda text: _with_model(text, [1, 2, 3]),  # not a model
+        lambda text: _with_key(text, format=json.loads(text)["key"]["format"] + 1),  # another layout
+        lambda text: _with_key(text, version="0.0.0-other"),  # another runtime
+        lambda text: _with_key(text, sha256="0" * 64),  # another workbook
     ],
-    ids=["truncated", "empty", "binary", "unknown-record", "not-a-model", "other-format", "other-version"],
+    ids=["truncated", "empty", "binary", "unknown-record", "bad-record", "not-a-model", "format", "version", "sha"],
 )
 def test_a_damaged_or_stale_entry_is_ignored_and_replaced(
     cache_dir: Path, reads: list[Path], workbook_copy: Path, damage: Any
@@ -134,10 +146,11 @@ def test_a_damaged_or_stale_entry_is_ignored_and_replaced(
     assert reads == []
 
 
-def _rename_in_entry(entry: Path, name: str) -> None:
-    data = json.loads(entry.read_text(encoding="utf-8"))
-    data["model"]["f"]["info"]["f"]["name"] = name
-    entry.write_text(json.dumps(data), encoding="utf-8")
+def _rename_in_entry(entry: Path, old: str, new: str) -> None:
+    """Change the model's name inside a cache entry, keeping its key."""
+    text = entry.read_text(encoding="utf-8")
+    assert json.dumps(old) in text
+    entry.write_text(text.replace(json.dumps(old), json.dumps(new)), encoding="utf-8")
 
 
 def test_no_cache_setting_neither_reads_nor_writes_entries(
@@ -152,7 +165,7 @@ def test_no_cache_setting_neither_reads_nor_writes_entries(
     monkeypatch.delenv("ATC_DMN_NO_CACHE")
     real_name = load_model(workbook_copy).identity.name
     (entry,) = entries(cache_dir)
-    _rename_in_entry(entry, "Altered in the cache")  # an entry whose key still matches is used ...
+    _rename_in_entry(entry, real_name, "Altered in the cache")  # an entry whose key still matches is used ...
     assert load_model(workbook_copy).identity.name == "Altered in the cache"
     monkeypatch.setenv("ATC_DMN_NO_CACHE", "1")  # ... unless the cache is off
     assert load_model(workbook_copy).identity.name == real_name
@@ -166,7 +179,7 @@ def test_the_command_line_uses_the_cache_and_honours_no_cache(
     first = run_atc(*args)
     assert first.returncode == 0, first.stderr
     (entry,) = entries(cache_dir)
-    _rename_in_entry(entry, "Altered in the cache")
+    _rename_in_entry(entry, json.loads(first.stdout)["model"]["name"], "Altered in the cache")
     assert json.loads(run_atc(*args).stdout)["model"]["name"] == "Altered in the cache"
     monkeypatch.setenv("ATC_DMN_NO_CACHE", "1")
     assert json.loads(run_atc(*args).stdout)["model"]["name"] == json.loads(first.stdout)["model"]["name"]
