@@ -63,6 +63,8 @@ def _mask_of(positions: list[int]) -> int:
 
 @dataclass(frozen=True, slots=True)
 class CompiledTable:
+    """One decision table, ready to match: predicates per rule, and the index over its listed columns."""
+
     table: DecisionTable
     input_names: tuple[str, ...]
     output_names: tuple[str, ...]
@@ -112,7 +114,7 @@ class CompiledTable:
     def select(self, values: tuple[Value, ...]) -> list[int]:
         """The matched rules the hit policy needs: the first for F, all of them otherwise."""
         if self.indexed and self.residual is None:
-            # The usual case, inlined: the index alone decides, and most cases match one rule.
+            # The usual case: the index alone decides, and a mask of zero or one rule needs no walk.
             mask = self.candidates(values)
             if mask & (mask - 1) == 0 or self.hit_policy == "F":
                 return [(mask & -mask).bit_length() - 1] if mask else []
