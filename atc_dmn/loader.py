@@ -61,6 +61,7 @@ class _Builder:
         # False once a table could not be built: what it reads and decides is then unknown, so
         # "unused" and "not produced" findings would only repeat its error in misleading words.
         self.complete = True
+        self.table_names: set[str] = set()
 
     # -- helpers -----------------------------------------------------------
     def sheet(self, name: str, required: bool = True) -> Sheet | None:
@@ -338,6 +339,7 @@ class _Builder:
             else:
                 seen.add(name)
                 order.append((sheet.text(row, c), name, sheet.text(row, c + 2), row))
+                self.table_names.add(name)
             row += 1
         if not order:
             self.f.error("DECISION_EMPTY", "the Decision sheet lists no tables", "Decision", coord(r + 1, c + 1))
@@ -665,7 +667,30 @@ class _Builder:
                     annotations[heading] = text
             rules.append(Rule(rid, row, tuple(tests), tuple(outs), annotations, citations, tuple(cells)))
             row += 1
+        self.check_split_rows(sheet, name, row, c, last_col, columns[-1][0])
         return rules
+
+    def check_split_rows(self, sheet: Sheet, name: str, blank: int, first: int, last: int, last_rule: int) -> None:
+        """Report rules typed below the blank row that ends a table: both engines would ignore them."""
+        below = sorted({r for (r, col) in sheet.cells if r > blank and first <= col <= last})
+        for row in below:
+            filled = [col for col in range(first, last + 1) if sheet.text(row, col)]
+            if not filled:
+                continue
+            starts_table = sheet.text(row + 1, first) in HIT_POLICIES or any(
+                sheet.text(row, col) in self.table_names for col in filled
+            )
+            if not starts_table and sum(1 for col in filled if col <= last_rule) >= 2:
+                self.f.error(
+                    "TABLE_SPLIT",
+                    f"row {row} looks like a rule of table '{name}', but the blank row {blank} ends the table: "
+                    "this row and those below it are ignored",
+                    sheet.name,
+                    coord(row, filled[0]),
+                    "Delete the blank row so that the rules follow on without a gap.",
+                    table=name,
+                )
+            return
 
     def check_allowed(
         self, test: UnaryTest, column: Column, s: str, where: str, table: str, rid: str, heading: str

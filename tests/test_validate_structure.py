@@ -94,11 +94,20 @@ def test_merged_ranges_ignores_a_file_that_changed_since_loading(tmp_path: Path)
     assert merged_ranges(path, sha256="0" * 64) is None
 
 
-def test_rules_below_a_blank_row_are_reported(tmp_path: Path) -> None:
-    path = edited(tmp_path, lambda wb: wb["Staging"].insert_rows(7))
+def test_rules_below_a_blank_row_are_reported_and_refused(tmp_path: Path) -> None:
+    collect = {**STAGING, "hp": "C"}  # a collect table: losing a rule leaves no gap to notice
+    path = edited(tmp_path, lambda wb: wb["Staging"].insert_rows(7), [collect])
     (found,) = findings(path, "TABLE_SPLIT")
     assert (found.sheet, found.cell) == ("Staging", "B8")
     assert "blank row 7" in found.message
+    with pytest.raises(ModelError) as info:
+        load_model(path, use_cache=False)
+    assert (info.value.code, info.value.location) == ("TABLE_SPLIT", "Staging!B8")
+
+
+def test_a_note_below_a_table_is_not_a_split(tmp_path: Path) -> None:
+    path = edited(tmp_path, lambda wb: wb["Staging"].cell(row=10, column=3, value="Reviewed 2025."))
+    assert validate_workbook(path).findings == []
 
 
 def test_a_second_table_below_a_blank_row_is_not_a_split(tmp_path: Path) -> None:

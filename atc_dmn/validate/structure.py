@@ -12,15 +12,8 @@ engines would decide differently. Example::
 Fix: unmerge and type the value in every cell. The only merge a table may
 hold is its hit-policy cell over the allowed-values row (B3:B4).
 
-**TABLE_SPLIT** (error, rows; the loader reports blank columns). A table ends
-at its first blank row, so rules typed below a blank row are silently
-ignored::
-
-    PW5  -  -  "IVA","IVB"  true  -  | "multimodal_curative_intent"
-    (blank row)
-    PW6  -  -  "IVA","IVB"  false -  | "chemoradiotherapy"      <- ignored
-
-Fix: delete the blank row.
+(A blank row or column that splits a table, TABLE_SPLIT, is reported by the
+loader, which sees where each table ends.)
 
 **TABLE_NAME_REUSED** (warning). pyDMNrules tries every text cell of every
 sheet except Glossary, Decision and Test as the name of a table. A note
@@ -172,39 +165,6 @@ def check_merged(ctx: Context) -> None:
     ranges = merged_ranges(ctx.model.path, ctx.model.sha256)
     if ranges:
         merged_findings(ranges, ctx.model, ctx.raw, ctx.findings)
-
-
-def check_split_rows(ctx: Context) -> None:
-    """Rows that look like rules of a table but lie below the blank row that ends it."""
-    raw = ctx.raw
-    if raw is None:
-        return
-    names = {t.name for t in ctx.model.tables}
-    for table in ctx.model.tables:
-        sheet = raw.sheet(table.sheet)
-        if sheet is None:
-            continue
-        _, first_col, last_row, last_col = table_area(table)
-        rule_cols = last_col - len(table.annotation_headings)
-        rows = sorted({r for (r, c) in sheet.cells if r > last_row + 1 and first_col <= c <= last_col})
-        for row in rows:
-            filled = [c for c in range(first_col, last_col + 1) if sheet.text(row, c)]
-            if not filled:
-                continue
-            if any(sheet.text(row, c) in names for c in filled) or sheet.text(row + 1, first_col) in HIT_POLICIES:
-                break  # the next table starts here
-            if sum(1 for c in filled if c <= rule_cols) >= 2:
-                where = f"{get_column_letter(filled[0])}{row}"
-                ctx.findings.error(
-                    "TABLE_SPLIT",
-                    f"row {row} looks like a rule of table '{table.name}', but the blank row "
-                    f"{last_row + 1} ends the table: this row and those below it are ignored",
-                    table.sheet,
-                    where,
-                    "Delete the blank row so that the rules follow on without a gap.",
-                    table=table.name,
-                )
-            break
 
 
 def check_name_reuse(ctx: Context) -> None:
@@ -372,7 +332,6 @@ def _wording_cell(raw: RawWorkbook | None, key: str, code: str) -> str | None:
 
 CHECKS = (
     ("structure.merged_cells", check_merged),
-    ("structure.split_rows", check_split_rows),
     ("structure.table_names", check_name_reuse),
     ("structure.unused_variables", check_unused),
     ("structure.value_kinds", check_kinds),
