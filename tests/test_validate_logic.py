@@ -338,3 +338,33 @@ def test_space_finds_exactly_the_gaps_and_overlapping_pairs_brute_force_finds(tm
     assert set(found.overlaps) == want_overlaps
     for (a, b), box in found.overlaps.items():
         assert all(box[c] & space.boxes[a][c] & space.boxes[b][c] for c in range(space.k))
+
+
+def test_many_copies_of_one_mistake_are_listed_up_to_a_limit_then_counted(tmp_path: Path) -> None:
+    copies = [(f"D{i}", ['"T1"', '"M0"'], ['"early"']) for i in range(30)]
+    rep = report(tmp_path, table(hp="C", rules=[*TNM["rules"], *copies]))
+    duplicates = [f for f in rep.findings if f.code == "RULE_DUPLICATE"]
+    assert len(duplicates) == 21
+    (summary,) = [f for f in duplicates if "more RULE_DUPLICATE findings" in f.message]
+    assert summary.message == "table 'Staging' has 10 more RULE_DUPLICATE findings besides those listed"
+
+
+def test_heavily_overlapping_large_tables_stay_bounded(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    values = [f"v{j}" for j in range(6)]
+    inputs = [(f"C{i}", ",".join(f'"{v}"' for v in values)) for i in range(6)]
+
+    def cell() -> str:
+        return "-" if rng.random() < 0.7 else ",".join(f'"{v}"' for v in rng.sample(values, 2))
+
+    rules = [(f"R{r}", [cell() for _ in inputs], ['"x"' if r % 2 else '"y"']) for r in range(1000)]
+    for hp in ("U", "A"):
+        t = {"name": "Dense", "hp": hp, "inputs": inputs, "outputs": [("Out", '"x","y"')], "rules": rules}
+        rep = report(tmp_path, t, name=f"dense_{hp}.xlsx")
+        assert not rep.ok
+        per_code: dict[str, int] = {}
+        for f in rep.findings:
+            per_code[f.code] = per_code.get(f.code, 0) + 1
+        assert max(per_code.values()) <= 21, per_code
+        kind = "RULE_OVERLAP" if hp == "U" else "RULE_CONFLICT"
+        assert any("more" in f.message for f in rep.findings if f.code == kind)

@@ -49,13 +49,43 @@ def validate_model(
     need cells run too: rows split off a table, stray table names.
     """
     out = findings if findings is not None else Findings()
-    ctx = Context(model, out, raw)
+    ctx = Context(model, Findings(), raw)
     for name, check in CHECKS:
         start = time.perf_counter()
         check(ctx)
         if timings is not None:
             timings[name] = time.perf_counter() - start
+    out.extend(_capped(ctx.findings))
     return out
+
+
+# A table with hundreds of copies of one mistake gets this many findings, then one that counts the rest.
+PER_TABLE = 20
+
+
+def _capped(found: Findings) -> list[Finding]:
+    kept: list[Finding] = []
+    counts: dict[tuple[str | None, str], int] = {}
+    for f in found:
+        key = (f.table, f.code)
+        counts[key] = counts.get(key, 0) + 1
+        if f.table is None or counts[key] <= PER_TABLE:
+            kept.append(f)
+    for (table, code), n in counts.items():
+        if table is not None and n > PER_TABLE:
+            first = next(f for f in found if f.table == table and f.code == code)
+            kept.append(
+                Finding(
+                    first.severity,
+                    code,
+                    f"table '{table}' has {n - PER_TABLE} more {code} findings besides those listed",
+                    first.sheet,
+                    first.cell,
+                    "Fix the ones listed first, then validate again.",
+                    table,
+                )
+            )
+    return kept
 
 
 @dataclass

@@ -64,13 +64,20 @@ def check(ctx: Context) -> None:
                 )
         if table.hit_policy != "A":
             continue
-        found = space.explore(overlaps=True)
-        conflicts = [
-            (a, b, box)
-            for (a, b), box in found.overlaps.items()
-            if (a, b) not in identical and not _same(table.rules[a].outputs, table.rules[b].outputs)
-        ]
-        conflicts.sort(key=lambda p: (p[1], p[0]))
+        # Rules that give the same outputs may overlap freely: only pairs across output classes matter.
+        classes: dict[tuple, int] = {}
+        for r, rule in enumerate(table.rules):
+            k = tuple((type(v).__name__, v) for v in rule.outputs)
+            classes[k] = classes.get(k, 0) | 1 << r
+        rules = table.rules
+        found = space.explore(
+            overlaps=True,
+            pair_ok=lambda a, b, rules=rules, identical=identical: (
+                (a, b) not in identical and not _same(rules[a].outputs, rules[b].outputs)
+            ),
+            classes=list(classes.values()),
+        )
+        conflicts = sorted(((a, b, box) for (a, b), box in found.overlaps.items()), key=lambda p: (p[1], p[0]))
         for a, b, box in conflicts[:SHOWN]:
             first, second = table.rules[a], table.rules[b]
             ctx.findings.error(
@@ -84,9 +91,10 @@ def check(ctx: Context) -> None:
                 rule=second.id,
             )
         if len(conflicts) > SHOWN:
+            more = f"at least {len(conflicts) - SHOWN}" if found.pairs_capped else str(len(conflicts) - SHOWN)
             ctx.findings.error(
                 "RULE_CONFLICT",
-                f"table '{table.name}' has {len(conflicts) - SHOWN} more conflicting pairs of rules",
+                f"table '{table.name}' has {more} more conflicting pairs of rules",
                 table.sheet,
                 table.cell,
                 "Fix the conflicts listed first, then validate again.",

@@ -23,7 +23,7 @@ product. A node budget bounds it on pathological tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,8 @@ from ..model import DecisionTable, Model
 NODE_BUDGET = 400_000
 # Keep at most this many examples of each kind per table.
 MAX_EXAMPLES = 50
-MAX_PAIRS = 10_000
+# Stop looking for overlapping pairs after this many (a report shows the first few).
+MAX_PAIRS = 500
 
 
 class _Other:
@@ -262,8 +263,15 @@ class Space:
         region: Box | None = None,
         rules: int | None = None,
         first_gap_only: bool = False,
+        pair_ok: Callable[[int, int], bool] | None = None,
+        classes: list[int] | None = None,
     ) -> Exploration:
-        """Find gaps (points no rule in ``rules`` covers) and overlapping pairs inside ``region``."""
+        """Find gaps (points no rule in ``rules`` covers) and overlapping pairs inside ``region``.
+
+        ``pair_ok`` keeps only the pairs that matter (say, rules whose outputs
+        differ); ``classes`` (bit masks of rules that never form such a pair
+        among themselves) lets the walk skip parts of the space holding one class only.
+        """
         region = region or self.full
         start = self.all_rules if rules is None else rules
         order = self.order
@@ -309,14 +317,15 @@ class Space:
                     ids = _bits(mask)
                     for i, a in enumerate(ids):
                         for b in ids[i + 1 :]:
-                            if (a, b) not in out.overlaps:
-                                if len(out.overlaps) >= MAX_PAIRS:
-                                    out.pairs_capped = True
-                                    return False
-                                out.overlaps[(a, b)] = tuple(prefix)
+                            if (a, b) in out.overlaps or (pair_ok is not None and not pair_ok(a, b)):
+                                continue
+                            out.overlaps[(a, b)] = tuple(prefix)
+                            if len(out.overlaps) >= MAX_PAIRS:
+                                out.pairs_capped = True
+                                return True
                 return False
             need_gap = gaps and not (mask & full_from[d])
-            need_overlap = overlaps and bool(mask & (mask - 1))
+            need_overlap = overlaps and _several(mask, classes)
             if not need_gap and not need_overlap:
                 return False
             c = order[d]
@@ -329,7 +338,7 @@ class Space:
                 sig = per_piece[low.bit_length() - 1] & mask
                 groups[sig] = groups.get(sig, 0) | low
             for sig, pieces in groups.items():
-                if not need_gap and not (sig & (sig - 1)):
+                if not need_gap and not _several(sig, classes):
                     continue
                 prefix[c] = pieces
                 if walk(d + 1, sig):
@@ -404,6 +413,15 @@ class Space:
         if more:
             text += "; also with " + ", or with ".join(more)
         return text
+
+
+def _several(mask: int, classes: list[int] | None) -> bool:
+    """Whether ``mask`` holds two rules (of two different classes, when classes are given)."""
+    if not mask & (mask - 1):
+        return False
+    if classes is None:
+        return True
+    return sum(1 for c in classes if mask & c) > 1
 
 
 def _names(names: list[str]) -> str:
