@@ -13,7 +13,7 @@ import pytest
 from table_factory import big_table, write
 
 from atc_dmn import ModelError, load_model
-from atc_dmn.feel import parse_unary_tests
+from atc_dmn.feel import compile_test, parse_unary_tests
 from atc_dmn.findings import Findings
 from atc_dmn.loader import build_model
 from atc_dmn.validate import validate_model, validate_workbook
@@ -368,3 +368,70 @@ def test_heavily_overlapping_large_tables_stay_bounded(tmp_path: Path) -> None:
         assert max(per_code.values()) <= 21, per_code
         kind = "RULE_OVERLAP" if hp == "U" else "RULE_CONFLICT"
         assert any("more" in f.message for f in rep.findings if f.code == kind)
+
+
+def _numeric_cell(rng: random.Random, bounds: list[int]) -> str:
+    a, b = sorted(rng.sample(bounds, 2))
+    choices = [
+        "-",
+        f"< {b}",
+        f"<= {b}",
+        f"> {a}",
+        f">= {a}",
+        f"[{a}..{b}]",
+        f"({a}..{b})",
+        f"[{a}..{b})",
+        f"{a}",
+        f"{a}, {b}",
+        f"not({a})",
+        f"not([{a}..{b}])",
+        f"< {a}, > {b}",
+        "null",
+    ]
+    return rng.choice(choices)
+
+
+def _in_piece(piece, x: float) -> bool:
+    if piece.low is not None and (x < piece.low or (x == piece.low and not piece.low_in)):
+        return False
+    return not (piece.high is not None and (x > piece.high or (x == piece.high and not piece.high_in)))
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_number_line_pieces_agree_with_the_cells_and_brute_force(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    bounds = sorted(rng.sample(range(0, 50), 5))
+    allowed = rng.choice(["[0..50]", ">= 0", None])
+    rules = [(f"R{i + 1}", [_numeric_cell(rng, bounds)], ['"x"']) for i in range(rng.randint(1, 6))]
+    t = {"name": "Num", "hp": "U", "inputs": [("Amount", allowed)], "outputs": [("Out", '"x"')], "rules": rules}
+    model = build_model(read_workbook(write(tmp_path / "n.xlsx", [t])))
+    space = Space(model, model.tables[0])
+    (domain,) = space.domains
+    # The bisection fast path gives exactly what the cell's own predicate accepts.
+    for rule, box in zip(model.tables[0].rules, space.boxes):
+        predicate = compile_test(rule.tests[0])
+        assert box[0] == sum(1 << i for i, p in enumerate(domain.pieces) if predicate is None or predicate(p.value))
+    # Gaps: every sample number no rule matches lies in a reported gap piece, and vice versa.
+    samples = [x / 2 for x in range(-4, 106)]
+    allowed_test = model.tables[0].inputs[0].allowed
+    samples = [x for x in samples if allowed_test is None or allowed_test.matches(x)]
+    tests = [r.tests[0] for r in model.tables[0].rules]
+    uncovered = {x for x in samples if not any(t.matches(x) for t in tests)}
+    gaps = space.explore(gaps=True).gaps
+    gap_pieces = [domain.pieces[i] for box in gaps for i in range(len(domain.pieces)) if box[0] >> i & 1]
+    in_gap = {x for x in samples if any(p.numeric and _in_piece(p, x) for p in gap_pieces)}
+    assert in_gap == uncovered
+    null_uncovered = not any(t.matches(None) for t in tests)
+    assert any(p.value is None for p in gap_pieces) == null_uncovered
+
+
+def test_an_analysis_cut_short_is_a_warning_not_a_refusal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import atc_dmn.validate.space as space_module
+
+    monkeypatch.setattr(space_module, "NODE_BUDGET", 2)
+    rules = [("A", ['"T1"', "-"], ['"early"']), ("B", ['"T2",null', '"M0"'], ['"late"'])]
+    rules += [("C", ["-", '"M1"'], ['"unknown"']), ("D", ["-", "-"], ['"late"'])]
+    rep = report(tmp_path, table(hp="F", rules=rules))
+    limits = [f for f in rep.findings if f.code == "ANALYSIS_LIMIT"]
+    assert limits and all(f.severity == "warning" for f in limits)
+    assert rep.ok

@@ -20,6 +20,7 @@ passes, e.g. ``[200..300]`` in a column whose allowed values are
 
 from __future__ import annotations
 
+from . import space as _space
 from .context import Context, rule_cell, rule_ids
 from .space import bits
 
@@ -53,6 +54,7 @@ def check(ctx: Context) -> None:
         if table.hit_policy != "F":
             continue
         seen: dict[tuple[int, ...], int] = {}
+        budget = _space.NODE_BUDGET  # for the whole table, not per rule
         for j, box in enumerate(space.boxes):
             i = seen.setdefault(box, j)
             if j in empty or (i != j and _same(table.rules[i].outputs, table.rules[j].outputs)):
@@ -63,10 +65,22 @@ def check(ctx: Context) -> None:
             covering = [i for i in bits(earlier) if all(b & ~a == 0 for a, b in zip(space.boxes[i], box))]
             if covering:
                 by = f"rule {table.rules[covering[0]].id} matches every case it matches"
-            elif space.covers(box, earlier):
-                by = f"rules {rule_ids(table, list(bits(earlier)))} together match every case it matches"
             else:
-                continue
+                covered, used = space.covers(box, earlier, budget)
+                budget -= used
+                if covered is None:
+                    ctx.findings.warning(
+                        "ANALYSIS_LIMIT",
+                        f"table '{table.name}' is too intricate to check completely for rules that never apply",
+                        table.sheet,
+                        table.cell,
+                        "Split the table into smaller tables, or use fewer distinct cell values.",
+                        table=table.name,
+                    )
+                    break
+                if not covered:
+                    continue
+                by = f"rules {rule_ids(table, list(bits(earlier)))} together match every case it matches"
             rule = table.rules[j]
             ctx.findings.error(
                 CODE,

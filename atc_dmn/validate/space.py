@@ -23,11 +23,12 @@ product. A node budget bounds it on pathological tables.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..feel import Compare, Equals, Range, Value, compile_test, show
+from ..feel import Compare, Equals, Range, UnaryTest, Value, compile_test, show
 from ..model import DecisionTable, Model
 
 # Stop exploring a table after this many nodes (a few seconds at most).
@@ -79,13 +80,68 @@ def _number(x: float) -> str:
 
 @dataclass(frozen=True)
 class Domain:
+    """A column's pieces. A number line also keeps its bounds and, for each of its pieces (which come
+    first), the piece's place on the uncut line, so a test's pieces can be found by bisection."""
+
     variable: str
     pieces: tuple[Piece, ...]
     exact: bool = True
+    bounds: tuple[float, ...] = ()
+    line: tuple[int, ...] = ()
 
     @property
     def full(self) -> int:
         return (1 << len(self.pieces)) - 1
+
+    def mask(self, test: UnaryTest) -> int:
+        """The pieces ``test`` accepts, as a bit mask."""
+        if test.any:
+            return self.full
+        if self.bounds:
+            fast = self._line_mask(test)
+            if fast is not None:
+                return fast
+        predicate = compile_test(test)
+        assert predicate is not None
+        return sum(1 << i for i, p in enumerate(self.pieces) if predicate(p.value))
+
+    def _span(self, first: int, last: int) -> int:
+        """Bits of the pieces whose place on the uncut line is within [first, last]."""
+        lo, hi = bisect_left(self.line, first), bisect_right(self.line, last)
+        return (1 << hi) - (1 << lo) if hi > lo else 0
+
+    def _line_mask(self, test: UnaryTest) -> int | None:
+        # Places on the uncut line: 0 below the first bound, 2i+1 the bound i, 2i+2 just above it.
+        where = {b: i for i, b in enumerate(self.bounds)}
+        top = 2 * len(self.bounds)
+        union = 0
+        for atom in test.atoms:
+            if isinstance(atom, Equals):
+                v = atom.value
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    if v not in where:
+                        return None
+                    union |= self._span(2 * where[v] + 1, 2 * where[v] + 1)
+                else:
+                    for i in range(len(self.line), len(self.pieces)):
+                        value = self.pieces[i].value
+                        if value is v or (type(value) is type(v) and value == v):
+                            union |= 1 << i
+            elif isinstance(atom, Compare):
+                if atom.value not in where:
+                    return None
+                i = where[atom.value]
+                first, last = {"<": (0, 2 * i), "<=": (0, 2 * i + 1), ">": (2 * i + 2, top), ">=": (2 * i + 1, top)}[
+                    atom.op
+                ]
+                union |= self._span(first, last)
+            else:
+                if atom.low not in where or atom.high not in where:
+                    return None
+                first = 2 * where[atom.low] + (1 if atom.low_closed else 2)
+                last = 2 * where[atom.high] + (1 if atom.high_closed else 0)
+                union |= self._span(first, last)
+        return self.full & ~union if test.negated else union
 
 
 def input_domain(model: Model, table: DecisionTable, pos: int) -> Domain:
@@ -116,17 +172,21 @@ def input_domain(model: Model, table: DecisionTable, pos: int) -> Domain:
     if produced is not None:
         pieces = [_point(v) for v in produced]
         return Domain(column.variable, tuple(pieces))
-    pieces = _number_line(sorted(numbers)) if numbers else []
-    pieces += [_point(v) for v in literals]
+    bounds = sorted(numbers)
+    line = _number_line(bounds) if bounds else []
+    rest = [_point(v) for v in literals]
     if column.allowed is None or not numbers:
-        pieces.append(Piece(OTHER, "has a value no rule names", "any other value"))
+        rest.append(Piece(OTHER, "has a value no rule names", "any other value"))
     if default is None:
-        pieces.append(_point(None))
+        rest.append(_point(None))
+    places = list(range(len(line)))
     if column.allowed is not None:
         allowed = compile_test(column.allowed)
         if allowed is not None:
-            pieces = [p for p in pieces if p.value is None or allowed(p.value)]
-    return Domain(column.variable, tuple(pieces), exact=False)
+            places = [i for i in places if allowed(line[i].value)]
+            rest = [p for p in rest if p.value is None or allowed(p.value)]
+    pieces = [line[i] for i in places] + rest
+    return Domain(column.variable, tuple(pieces), False, tuple(bounds), tuple(places))
 
 
 def _produced(model: Model, table: DecisionTable, variable: str) -> list[Value] | None:
@@ -212,6 +272,7 @@ class Exploration:
     overlaps: dict[tuple[int, int], Box] = field(default_factory=dict)
     pairs_capped: bool = False
     truncated: bool = False
+    nodes: int = 0
 
 
 class Space:
@@ -230,12 +291,7 @@ class Space:
             for c, test in enumerate(rule.tests):
                 key = (c, test)
                 if key not in masks:
-                    predicate = compile_test(test)
-                    pieces = self.domains[c].pieces
-                    if predicate is None:
-                        masks[key] = self.full[c]
-                    else:
-                        masks[key] = sum(1 << i for i, p in enumerate(pieces) if predicate(p.value))
+                    masks[key] = self.domains[c].mask(test)
                 box.append(masks[key])
             boxes.append(tuple(box))
         self.boxes: list[Box] = boxes
@@ -265,6 +321,7 @@ class Space:
         first_gap_only: bool = False,
         pair_ok: Callable[[int, int], bool] | None = None,
         classes: list[int] | None = None,
+        budget: int | None = None,
     ) -> Exploration:
         """Find gaps (points no rule in ``rules`` covers) and overlapping pairs inside ``region``.
 
@@ -293,13 +350,14 @@ class Space:
                     mask |= low
             full_from[d] = mask
         out = Exploration()
-        budget = [NODE_BUDGET]
+        budget = NODE_BUDGET if budget is None else budget
+        left = [budget]
         prefix = [0] * k
 
         def walk(d: int, mask: int) -> bool:
             """Return True to stop the whole walk."""
-            budget[0] -= 1
-            if budget[0] < 0:
+            left[0] -= 1
+            if left[0] < 0:
                 out.truncated = True
                 return True
             if mask == 0:
@@ -347,6 +405,7 @@ class Space:
             return False
 
         walk(0, start)
+        out.nodes = budget - max(left[0], 0)
         return out
 
     def merged_gaps(self, found: Exploration) -> list[Box]:
@@ -371,12 +430,13 @@ class Space:
                     break
         return boxes
 
-    def covers(self, region: Box, rules: int) -> bool | None:
-        """Whether ``rules`` together cover every point of ``region`` (None if the budget ran out)."""
-        found = self.explore(gaps=True, region=region, rules=rules, first_gap_only=True)
+    def covers(self, region: Box, rules: int, budget: int | None = None) -> tuple[bool | None, int]:
+        """Whether ``rules`` together cover every point of ``region`` (None if the budget ran out),
+        and how many nodes that took."""
+        found = self.explore(gaps=True, region=region, rules=rules, first_gap_only=True, budget=budget)
         if found.truncated:
-            return None
-        return found.gap_count == 0
+            return None, found.nodes
+        return found.gap_count == 0, found.nodes
 
     def meets(self, r: int) -> int:
         """The rules whose box intersects rule ``r``'s box."""
