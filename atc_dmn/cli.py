@@ -21,12 +21,18 @@ ENGINES = ("compiled", "pydmnrules")
 
 
 def _fail(error: DmnError) -> None:
-    click.echo(f"error: {error}", err=True)
-    if isinstance(error, ModelError) and len(error.findings) > 1:
+    if isinstance(error, ModelError):
+        # A broken workbook: its first findings, located, and what to do about the first.
+        where = f"{error.location}: " if error.location else ""
+        click.echo(f"error: {where}{' '.join(error.message.split())} [{error.code}]", err=True)
+        if error.hint:
+            click.echo(f"fix: {error.hint}", err=True)
         for finding in error.findings[1:5]:
             click.echo(f"error: {finding.location or '-'}: {finding.message} [{finding.code}]", err=True)
         if len(error.findings) > 5:
             click.echo(f"({len(error.findings) - 5} more; run 'atc-dmn validate' for all of them)", err=True)
+    else:
+        click.echo(f"error: {error}", err=True)
     if isinstance(error, InputError) and error.allowed and "allowed:" not in str(error) and "Known" not in str(error):
         click.echo("allowed: " + ", ".join(error.to_dict()["allowed"]), err=True)
     sys.exit(error.exit_code)
