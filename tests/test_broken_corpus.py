@@ -9,10 +9,12 @@ people to open in Excel and must match what the generator writes.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import resource
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -53,9 +55,23 @@ def _where(item: Broken) -> str:
     return f"{item.sheet}!{item.cell}" if item.cell else (item.sheet or "(whole file)")
 
 
+@pytest.fixture(scope="module")
+def runs(corpus: Path, atc_command: str) -> dict[tuple[str, str], subprocess.CompletedProcess[str]]:
+    """Both commands on every file, two at a time. Worker processes, not threads, start them:
+    ``preexec_fn`` (which sets the memory limit) is unsafe in a process that runs threads."""
+    jobs = {}
+    for item in CORPUS:
+        path = str(corpus / f"{item.name}.xlsx")
+        jobs[(item.name, "validate")] = ("validate", path, "--format", "json")
+        jobs[(item.name, "evaluate")] = ("evaluate", "--model", path, "--set", "diagnosis_confirmed=true")
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
+        futures = {key: pool.submit(_run, atc_command, *args) for key, args in jobs.items()}
+        return {key: future.result() for key, future in futures.items()}
+
+
 @pytest.mark.parametrize("item", CORPUS, ids=lambda b: b.name)
-def test_validate_names_the_mistake_and_its_cell(corpus: Path, atc_command: str, item: Broken) -> None:
-    proc = _run(atc_command, "validate", str(corpus / f"{item.name}.xlsx"), "--format", "json")
+def test_validate_names_the_mistake_and_its_cell(runs, item: Broken) -> None:
+    proc = runs[(item.name, "validate")]
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     report = json.loads(proc.stdout)
@@ -74,9 +90,9 @@ def test_validate_text_lists_code_and_cell(corpus: Path, item: Broken) -> None:
 
 
 @pytest.mark.parametrize("item", CORPUS, ids=lambda b: b.name)
-def test_evaluate_gives_no_recommendation(corpus: Path, atc_command: str, item: Broken) -> None:
+def test_evaluate_gives_no_recommendation(corpus: Path, runs, item: Broken) -> None:
     path = corpus / f"{item.name}.xlsx"
-    proc = _run(atc_command, "evaluate", "--model", str(path), "--set", "diagnosis_confirmed=true")
+    proc = runs[(item.name, "evaluate")]
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
