@@ -26,6 +26,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..feel import Compare, Equals, Range, UnaryTest, Value, compile_test, show
@@ -110,9 +111,13 @@ class Domain:
         lo, hi = bisect_left(self.line, first), bisect_right(self.line, last)
         return (1 << hi) - (1 << lo) if hi > lo else 0
 
+    @cached_property
+    def _where(self) -> dict[float, int]:
+        return {b: i for i, b in enumerate(self.bounds)}
+
     def _line_mask(self, test: UnaryTest) -> int | None:
         # Places on the uncut line: 0 below the first bound, 2i+1 the bound i, 2i+2 just above it.
-        where = {b: i for i, b in enumerate(self.bounds)}
+        where = self._where
         top = 2 * len(self.bounds)
         union = 0
         for atom in test.atoms:
