@@ -2,9 +2,9 @@
 
 Reading an .xlsx file takes most of a cold start (openpyxl alone takes
 about 0.3 s to import), while the typed :class:`Model` it yields fits in a
-small JSON file. A cache entry is keyed by the workbook's SHA-256 and the
-runtime version, so editing the workbook or upgrading atc-dmn makes it
-stale; a stale, damaged or unreadable entry is ignored and the workbook is
+small JSON file. A cache entry is keyed by the workbook's SHA-256, the
+runtime version and a fingerprint of the runtime's source, so editing the
+workbook or changing atc-dmn makes it stale; a stale, damaged or unreadable entry is ignored and the workbook is
 read as usual. Entries are written atomically and are safe to delete.
 
 Where: ``$ATC_DMN_CACHE_DIR``, else ``$XDG_CACHE_HOME/atc-dmn``, else
@@ -52,10 +52,30 @@ def directory() -> Path:
     return Path.home() / ".cache" / "atc-dmn"
 
 
+_RUNTIME: str | None = None
+
+
+def runtime_fingerprint() -> str:
+    """SHA-256 over the package's own source files.
+
+    A cached model skips validation, so an entry must not outlive the code
+    that validated and built it, even when the version number stays the same.
+    """
+    global _RUNTIME
+    if _RUNTIME is None:
+        digest = hashlib.sha256()
+        root = Path(__file__).resolve().parent
+        for source in sorted(root.rglob("*.py")):
+            digest.update(source.relative_to(root).as_posix().encode())
+            digest.update(source.read_bytes())
+        _RUNTIME = digest.hexdigest()
+    return _RUNTIME
+
+
 def _key(sha256: str) -> dict[str, Any]:
     from . import __version__
 
-    return {"sha256": sha256, "version": __version__, "format": FORMAT}
+    return {"sha256": sha256, "version": __version__, "format": FORMAT, "runtime": runtime_fingerprint()}
 
 
 def _entry(sha256: str) -> Path:

@@ -125,8 +125,20 @@ def _with_model(text: str, model: Any) -> str:
         lambda text: _with_key(text, format=json.loads(text)["key"]["format"] + 1),  # another layout
         lambda text: _with_key(text, version="0.0.0-other"),  # another runtime
         lambda text: _with_key(text, sha256="0" * 64),  # another workbook
+        lambda text: _with_key(text, runtime="0" * 64),  # same version number, other runtime code
     ],
-    ids=["truncated", "empty", "binary", "unknown-record", "bad-record", "not-a-model", "format", "version", "sha"],
+    ids=[
+        "truncated",
+        "empty",
+        "binary",
+        "unknown-record",
+        "bad-record",
+        "not-a-model",
+        "format",
+        "version",
+        "sha",
+        "runtime-code",
+    ],
 )
 def test_a_damaged_or_stale_entry_is_ignored_and_replaced(
     cache_dir: Path, reads: list[Path], workbook_copy: Path, damage: Any
