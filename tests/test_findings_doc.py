@@ -8,11 +8,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = [
     "atc_dmn/workbook.py",
-    "atc_dmn/loader.py",
     "atc_dmn/testing.py",
     "atc_dmn/reference.py",
     "atc_dmn/errors.py",
-    *sorted(str(p.relative_to(REPO)) for p in (REPO / "atc_dmn" / "validate").glob("*.py")),
+    *sorted(
+        str(p.relative_to(REPO))
+        for package in ("loader", "validate")
+        for p in (REPO / "atc_dmn" / package).glob("*.py")
+    ),
 ]
 
 

@@ -1,0 +1,119 @@
+"""The Glossary sheet: every variable with its business concept, attribute (its key), role and default."""
+
+from __future__ import annotations
+
+import re
+
+from ..feel import FeelError, Value, cell_text, parse_literal
+from ..model import ROLES, Variable
+from .context import Context, Stop, coord
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def read_glossary(ctx: Context) -> None:
+    """Fill ``ctx.variables`` in the Glossary's order."""
+    findings = ctx.findings
+    sheet = ctx.sheet("Glossary")
+    if sheet is None:
+        raise Stop
+    titles = [c for c in sheet.cells.values() if isinstance(c.value, str) and c.value.startswith("Glossary")]
+    if not titles:
+        findings.error(
+            "GLOSSARY_HEADING",
+            "the Glossary sheet has no cell starting with 'Glossary'",
+            "Glossary",
+            "B2",
+            "Type 'Glossary' in B2 and the headings below it.",
+        )
+        raise Stop
+    top = min(titles, key=lambda c: (c.row, c.col))
+    r, c = top.row + 1, top.col
+    heads = {}
+    col = c
+    while sheet.text(r, col):
+        heads[sheet.text(r, col)] = col
+        col += 1
+    for needed in ("Variable", "Business Concept", "Attribute", "Role"):
+        if needed not in heads:
+            findings.error(
+                "GLOSSARY_HEADING",
+                f"the Glossary has no '{needed}' heading",
+                "Glossary",
+                coord(r, col),
+                "The headings are: Variable, Business Concept, Attribute, Role, Default when missing, Meaning.",
+            )
+    if findings.errors:
+        raise Stop
+    concept = ""
+    keys: dict[tuple[str, str], str] = {}
+    row = r + 1
+    while sheet.text(row, heads["Variable"]):
+        name = sheet.text(row, heads["Variable"])
+        where = coord(row, heads["Variable"])
+        concept = sheet.text(row, heads["Business Concept"]) or concept
+        attr_raw = sheet.value(row, heads["Attribute"])
+        attribute = attr_raw.strip() if isinstance(attr_raw, str) else ""
+        role = sheet.text(row, heads["Role"]).lower()
+        if name in ctx.variables:
+            findings.error(
+                "GLOSSARY_DUPLICATE",
+                f"variable '{name}' is defined twice",
+                "Glossary",
+                where,
+                "Give each variable one row.",
+            )
+        if name == "Execute":
+            findings.error("GLOSSARY_ROW", "'Execute' is reserved and cannot be a variable", "Glossary", where)
+        if not _IDENT.match(concept or ""):
+            findings.error(
+                "GLOSSARY_ROW",
+                f"business concept '{concept}' is not a name",
+                "Glossary",
+                coord(row, heads["Business Concept"]),
+                "Use letters, digits and _ only, starting with a letter.",
+            )
+        if not _IDENT.match(attribute):
+            findings.error(
+                "GLOSSARY_ROW",
+                f"attribute {attr_raw!r} of '{name}' is not a name",
+                "Glossary",
+                coord(row, heads["Attribute"]),
+                "Type it as text: letters, digits and _ only, starting with a letter.",
+            )
+        if role not in ROLES:
+            findings.error(
+                "GLOSSARY_ROLE",
+                f"role '{role}' of '{name}' is not one of {', '.join(ROLES)}",
+                "Glossary",
+                coord(row, heads["Role"]),
+                "Pick the role from the drop-down.",
+            )
+        key_space = "in" if role == "input" else "out"
+        if (key_space, attribute) in keys and attribute:
+            findings.error(
+                "GLOSSARY_DUPLICATE",
+                f"attribute '{attribute}' is used by both '{keys[(key_space, attribute)]}' and '{name}'",
+                "Glossary",
+                coord(row, heads["Attribute"]),
+                "Give each input (and each output) its own attribute.",
+            )
+        keys[(key_space, attribute)] = name
+        default: Value = None
+        if "Default when missing" in heads and sheet.value(row, heads["Default when missing"]) is not None:
+            try:
+                default = parse_literal(cell_text(sheet.value(row, heads["Default when missing"])))
+            except FeelError as exc:
+                findings.error(
+                    "CELL_SYNTAX",
+                    f"default of '{name}': {exc.message}",
+                    "Glossary",
+                    coord(row, heads["Default when missing"]),
+                    exc.hint,
+                )
+        meaning = sheet.text(row, heads["Meaning"]) if "Meaning" in heads else ""
+        ctx.variables[name] = Variable(name, concept, attribute, role, default, meaning, where)
+        row += 1
+    if not ctx.variables:
+        findings.error("GLOSSARY_EMPTY", "the Glossary lists no variables", "Glossary", coord(r + 1, c))
+        raise Stop

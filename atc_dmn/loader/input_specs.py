@@ -1,0 +1,43 @@
+"""What a caller may give: one spec per Glossary input, its kind and allowed values taken from the tables."""
+
+from __future__ import annotations
+
+from ..model import DecisionTable, InputSpec
+from .context import Context
+
+
+def input_specs(ctx: Context, tables: tuple[DecisionTable, ...]) -> tuple[InputSpec, ...]:
+    """A spec per input, in Glossary order; an input no table reads is an INPUT_UNUSED finding."""
+    specs = []
+    for var in ctx.variables.values():
+        if var.role != "input":
+            continue
+        column = next((col for t in tables for col in t.inputs if col.variable == var.name and col.allowed), None)
+        used = any(col.variable == var.name for t in tables for col in t.inputs)
+        if not used and ctx.complete:
+            ctx.findings.error(
+                "INPUT_UNUSED",
+                f"input '{var.name}' is not read by any table",
+                "Glossary",
+                var.cell,
+                "Remove it from the Glossary, or add a column for it to a table.",
+            )
+        test = column.allowed if column else None
+        enum = column.enumeration if column else None
+        if enum is not None:
+            values = [v for v in enum if v is not None]
+            if values and all(isinstance(v, bool) for v in values):
+                kind = "boolean"
+            elif values and all(isinstance(v, str) for v in values):
+                kind = "category"
+            elif values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+                kind = "number"
+            else:
+                kind = "any"
+            optional = None in enum or var.default is not None
+            allowed = tuple(enum)
+        else:
+            kind = "number" if test is not None else "any"
+            optional, allowed = True, ()
+        specs.append(InputSpec(var.key, var.name, kind, allowed, var.meaning, var.default, optional, test))
+    return tuple(specs)

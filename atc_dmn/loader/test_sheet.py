@@ -1,0 +1,58 @@
+"""The optional Test sheet: one case per row (inputs, expected outputs or the error a case must raise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..feel import cell_text
+from ..model import TestCase
+from .context import Context, coord
+
+
+def read_test_cases(ctx: Context) -> tuple[TestCase, ...]:
+    findings = ctx.findings
+    sheet = ctx.sheet("Test", required=False)
+    if sheet is None:
+        return ()
+    heads = sheet.find("Case")
+    if not heads:
+        findings.error("TEST_HEADING", "the Test sheet has no 'Case' heading", "Test", "B3")
+        return ()
+    r, c = heads[0].row, heads[0].col
+    columns: list[tuple[int, str]] = []
+    col = c
+    while sheet.text(r, col):
+        columns.append((col, sheet.text(r, col)))
+        col += 1
+    for hc, h in columns:
+        if h not in ("Case", "Description", "Expected error") and h not in ctx.variables:
+            findings.error(
+                "TEST_HEADING",
+                f"test heading '{h}' is not a Glossary variable",
+                "Test",
+                coord(r, hc),
+                "Use the Variable names of the Glossary.",
+            )
+    cases = []
+    row = r + 1
+    while any(sheet.value(row, hc) is not None for hc, _ in columns):
+        case_id = cell_text(sheet.value(row, c)) or f"row {row}"
+        inputs: dict[str, Any] = {}
+        expected: dict[str, Any] = {}
+        error = None
+        desc = ""
+        for hc, h in columns:
+            value = sheet.value(row, hc)
+            if h == "Description":
+                desc = sheet.text(row, hc)
+            elif h == "Expected error":
+                error = sheet.text(row, hc) or None
+            elif h in ctx.variables and value is not None and cell_text(value) != "":
+                var = ctx.variables[h]
+                if var.role == "input":
+                    inputs[var.key] = value
+                elif var.role == "output":
+                    expected[var.key] = value
+        cases.append(TestCase(case_id, desc, row, inputs, expected, error))
+        row += 1
+    return tuple(cases)
