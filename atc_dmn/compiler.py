@@ -55,10 +55,10 @@ def _mask_of(positions: list[int]) -> int:
     """The bitmask with these bits set (ascending), built in one pass: OR-ing 1 << i per bit is quadratic."""
     if not positions:
         return 0
-    bits = bytearray(positions[-1] // 8 + 1)
+    packed = bytearray(positions[-1] // 8 + 1)
     for i in positions:
-        bits[i >> 3] |= 1 << (i & 7)
-    return int.from_bytes(bits, "little")
+        packed[i >> 3] |= 1 << (i & 7)
+    return int.from_bytes(packed, "little")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ class CompiledTable:
         """Indices of the rules whose every cell matches, in rule order."""
         if not self.indexed:
             return [i for i, rule in enumerate(self.checks) if _passes(rule, values)]
-        hits = _bits(self.candidates(values))
+        hits = bits(self.candidates(values))
         if self.residual is None:
             return hits
         return [i for i in hits if _passes(self.residual[i], values)]
@@ -118,7 +118,7 @@ class CompiledTable:
             mask = self.candidates(values)
             if mask & (mask - 1) == 0 or self.hit_policy == "F":
                 return [(mask & -mask).bit_length() - 1] if mask else []
-            return _bits(mask)
+            return bits(mask)
         if self.hit_policy == "F":
             i = self.first_match(values)
             return [] if i is None else [i]
@@ -133,8 +133,8 @@ def _passes(checks: Checks, values: tuple[Value, ...]) -> bool:
     return True
 
 
-def _bits(mask: int) -> list[int]:
-    """The set bits of ``mask``, lowest first."""
+def bits(mask: int) -> list[int]:
+    """The indices of the set bits of ``mask``, lowest first."""
     out = []
     while mask:
         low = mask & -mask

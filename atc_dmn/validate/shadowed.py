@@ -20,9 +20,9 @@ passes, e.g. ``[200..300]`` in a column whose allowed values are
 
 from __future__ import annotations
 
+from ..compiler import bits
 from . import space as _space
 from .context import Context, rule_cell, rule_ids
-from .space import bits
 
 CODE = "RULE_SHADOWED"
 
@@ -80,7 +80,7 @@ def check(ctx: Context) -> None:
                     break
                 if not covered:
                     continue
-                by = f"rules {rule_ids(table, list(bits(earlier)))} together match every case it matches"
+                by = f"rules {rule_ids(table, bits(earlier))} together match every case it matches"
             rule = table.rules[j]
             ctx.findings.error(
                 CODE,

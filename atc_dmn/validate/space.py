@@ -24,11 +24,12 @@ product. A node budget bounds it on pathological tables.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from ..compiler import bits
 from ..feel import Compare, Equals, Range, UnaryTest, Value, compile_test, show
 from ..model import DecisionTable, Model
 
@@ -247,7 +248,7 @@ def _runs(pieces: tuple[Piece, ...], mask: int) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     run: list[Piece] = []
     previous = -2
-    for i in _bits(mask):
+    for i in bits(mask):
         piece = pieces[i]
         if piece.numeric and run and i == previous + 1:
             run.append(piece)
@@ -377,7 +378,7 @@ class Space:
                 return False
             if d == k:
                 if overlaps and mask & (mask - 1):
-                    ids = _bits(mask)
+                    ids = bits(mask)
                     for i, a in enumerate(ids):
                         for b in ids[i + 1 :]:
                             if (a, b) in out.overlaps or (pair_ok is not None and not pair_ok(a, b)):
@@ -493,17 +494,3 @@ def _names(names: list[str]) -> str:
     if len(names) > 3:
         return "other inputs"
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _bits(mask: int) -> list[int]:
-    out = []
-    while mask:
-        low = mask & -mask
-        out.append(low.bit_length() - 1)
-        mask ^= low
-    return out
-
-
-def bits(mask: int) -> Iterator[int]:
-    """The indices of the set bits of ``mask``, lowest first."""
-    yield from _bits(mask)
