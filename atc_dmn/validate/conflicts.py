@@ -20,13 +20,7 @@ are right). Cells are compared by meaning: ``"T1","T2"`` equals ``"T2","T1"``.
 
 from __future__ import annotations
 
-from .context import Context, rule_cell
-
-SHOWN = 10
-
-
-def _same(a: tuple, b: tuple) -> bool:
-    return all(x == y and type(x) is type(y) for x, y in zip(a, b))
+from .context import Context, listed_pairs, rule_cell, same_outputs
 
 
 def check(ctx: Context) -> None:
@@ -40,7 +34,7 @@ def check(ctx: Context) -> None:
                 continue
             identical.add((i, j))
             first, second = table.rules[i], table.rules[j]
-            if _same(first.outputs, second.outputs):
+            if same_outputs(first.outputs, second.outputs):
                 ctx.findings.error(
                     "RULE_DUPLICATE",
                     f"rule {second.id} of table '{table.name}' repeats rule {first.id}: same cells, same outputs",
@@ -73,12 +67,12 @@ def check(ctx: Context) -> None:
         found = space.explore(
             overlaps=True,
             pair_ok=lambda a, b, rules=rules, identical=identical: (
-                (a, b) not in identical and not _same(rules[a].outputs, rules[b].outputs)
+                (a, b) not in identical and not same_outputs(rules[a].outputs, rules[b].outputs)
             ),
             classes=list(classes.values()),
         )
-        conflicts = sorted(((a, b, box) for (a, b), box in found.overlaps.items()), key=lambda p: (p[1], p[0]))
-        for a, b, box in conflicts[:SHOWN]:
+        conflicts, more = listed_pairs(found)
+        for a, b, box in conflicts:
             first, second = table.rules[a], table.rules[b]
             ctx.findings.error(
                 "RULE_CONFLICT",
@@ -90,8 +84,7 @@ def check(ctx: Context) -> None:
                 table=table.name,
                 rule=second.id,
             )
-        if len(conflicts) > SHOWN:
-            more = f"at least {len(conflicts) - SHOWN}" if found.pairs_capped else str(len(conflicts) - SHOWN)
+        if more:
             ctx.findings.error(
                 "RULE_CONFLICT",
                 f"table '{table.name}' has {more} more conflicting pairs of rules",

@@ -9,7 +9,9 @@ from openpyxl.utils import column_index_from_string, coordinate_to_tuple
 from ..findings import Findings
 from ..model import DecisionTable, Model, Rule
 from ..workbook import RawWorkbook
-from .space import Space
+from .space import Box, Exploration, Space
+
+SHOWN = 10  # pairs of rules listed per table; the others are counted in one more finding
 
 
 @dataclass
@@ -46,3 +48,20 @@ def rule_ids(table: DecisionTable, indices: list[int], limit: int = 8) -> str:
     ids = [table.rules[i].id for i in indices]
     shown = ", ".join(ids[:limit])
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def same_outputs(a: tuple, b: tuple) -> bool:
+    """Equal outputs, value by value and of the same type (true is not 1)."""
+    return all(x == y and type(x) is type(y) for x, y in zip(a, b))
+
+
+def listed_pairs(found: Exploration) -> tuple[list[tuple[int, int, Box]], str]:
+    """The overlapping pairs to list, (a, b, box) by later rule then earlier, and how many more there are.
+
+    The count is "" when every pair is listed, and "at least N" when the search stopped before the end.
+    """
+    pairs = sorted(((a, b, box) for (a, b), box in found.overlaps.items()), key=lambda p: (p[1], p[0]))
+    extra = len(pairs) - SHOWN
+    if extra <= 0:
+        return pairs, ""
+    return pairs[:SHOWN], f"at least {extra}" if found.pairs_capped else str(extra)

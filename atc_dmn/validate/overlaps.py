@@ -18,10 +18,9 @@ Two rules with exactly the same input cells are reported by
 
 from __future__ import annotations
 
-from .context import Context, rule_cell
+from .context import Context, listed_pairs, rule_cell
 
 CODE = "RULE_OVERLAP"
-SHOWN = 10
 
 
 def check(ctx: Context) -> None:
@@ -31,8 +30,8 @@ def check(ctx: Context) -> None:
         space = ctx.space(table)
         boxes = space.boxes
         found = space.explore(overlaps=True, pair_ok=lambda a, b, boxes=boxes: boxes[a] != boxes[b])
-        pairs = sorted(((a, b, box) for (a, b), box in found.overlaps.items()), key=lambda p: (p[1], p[0]))
-        for a, b, box in pairs[:SHOWN]:
+        pairs, more = listed_pairs(found)
+        for a, b, box in pairs:
             first, second = table.rules[a], table.rules[b]
             ctx.findings.error(
                 CODE,
@@ -44,8 +43,7 @@ def check(ctx: Context) -> None:
                 table=table.name,
                 rule=second.id,
             )
-        if len(pairs) > SHOWN:
-            more = f"at least {len(pairs) - SHOWN}" if found.pairs_capped else str(len(pairs) - SHOWN)
+        if more:
             ctx.findings.error(
                 CODE,
                 f"unique table '{table.name}' has {more} more overlapping pairs of rules",

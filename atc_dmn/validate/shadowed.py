@@ -22,13 +22,9 @@ from __future__ import annotations
 
 from ..compiler import bits
 from . import space as _space
-from .context import Context, rule_cell, rule_ids
+from .context import Context, rule_cell, rule_ids, same_outputs
 
 CODE = "RULE_SHADOWED"
-
-
-def _same(a: tuple, b: tuple) -> bool:
-    return all(x == y and type(x) is type(y) for x, y in zip(a, b))
 
 
 def check(ctx: Context) -> None:
@@ -57,7 +53,7 @@ def check(ctx: Context) -> None:
         budget = _space.NODE_BUDGET  # for the whole table, not per rule
         for j, box in enumerate(space.boxes):
             i = seen.setdefault(box, j)
-            if j in empty or (i != j and _same(table.rules[i].outputs, table.rules[j].outputs)):
+            if j in empty or (i != j and same_outputs(table.rules[i].outputs, table.rules[j].outputs)):
                 continue  # an exact repeat is reported as RULE_DUPLICATE
             earlier = space.meets(j) & ((1 << j) - 1)
             if not earlier:
