@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import partialmethod
 from typing import Any
 
 from .errors import ModelError
@@ -38,8 +39,9 @@ class Finding:
 class Findings(list):
     """A list of findings with helpers to add errors and warnings."""
 
-    def error(
+    def add(
         self,
+        severity: str,
         code: str,
         message: str,
         sheet: str | None = None,
@@ -48,19 +50,11 @@ class Findings(list):
         table: str | None = None,
         rule: str | None = None,
     ) -> None:
-        self.append(Finding(ERROR, code, message, sheet, cell, hint, table, rule))
+        self.append(Finding(severity, code, message, sheet, cell, hint, table, rule))
 
-    def warning(
-        self,
-        code: str,
-        message: str,
-        sheet: str | None = None,
-        cell: str | None = None,
-        hint: str = "",
-        table: str | None = None,
-        rule: str | None = None,
-    ) -> None:
-        self.append(Finding(WARNING, code, message, sheet, cell, hint, table, rule))
+    # ``findings.error(code, message, sheet, cell, hint, table=..., rule=...)``, and the same for warnings.
+    error = partialmethod(add, ERROR)
+    warning = partialmethod(add, WARNING)
 
     @property
     def errors(self) -> list[Finding]:
