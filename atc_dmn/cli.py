@@ -64,6 +64,7 @@ model_option = click.option(
     default=None,
     help="Workbook to use (default: the shipped ATC model).",
 )
+format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -93,7 +94,7 @@ def main() -> None:
     multiple=True,
     help="Set one input (repeatable); overrides --case. An empty value means missing.",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -136,7 +137,7 @@ def evaluate(
 
 @main.command()
 @model_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 @handle_errors
 def inputs(model_path: str | None, fmt: str) -> None:
     """List the model's inputs, their allowed values and meanings, read from the workbook.
@@ -241,7 +242,7 @@ def _plural(n: int, word: str) -> str:
 
 @main.command()
 @click.argument("workbook", required=False, type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 def validate(workbook: str | None, fmt: str) -> None:
     """Check a workbook (default: the shipped model) and list every finding with its sheet, cell and fix.
 
@@ -277,7 +278,7 @@ def validate(workbook: str | None, fmt: str) -> None:
     default=None,
     help="Also run the cases of a JSON Lines or CSV file (expected outputs under 'expected' / 'expected.<output>').",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option
 @handle_errors
 def test_command(workbook: str | None, cases_file: str | None, fmt: str) -> None:
     """Run the workbook's Test sheet (and --cases), compare the outputs, and report rule coverage.
