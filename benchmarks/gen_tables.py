@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Border, Side
+# The workbook writer is shared with the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from workbook_writer import write_workbook as write
 
-DOUBLE = Side(style="double")
 RESULTS = [f"r{i}" for i in range(10)]
 
 
@@ -67,63 +68,37 @@ def rule_rows(rules: int, numeric: bool = True) -> list[list[str]]:
 
 def write_workbook(path: str | Path, rules: int, hit_policy: str = "U", numeric: bool = True) -> Path:
     """Write a workbook whose single table has ``rules`` rules; return its path."""
-    path = Path(path)
     groups, code_list = layout(rules, numeric)
     inputs = [
-        ("Group", "Item", "group", ",".join(f'"{g}"' for g in groups)),
-        ("Code", "Item", "code", ",".join(f'"{c}"' for c in code_list)),
-        ("Flag", "Item", "flag", "true,false"),
+        ("Group", ",".join(f'"{g}"' for g in groups)),
+        ("Code", ",".join(f'"{c}"' for c in code_list)),
+        ("Flag", "true,false"),
     ]
     if numeric:
-        inputs.append(("Score", "Item", "score", "[0..100]"))
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    for i, (k, v) in enumerate([("Property", "Value"), ("Name", f"Generated {rules}"), ("Version", "1.0.0")], start=2):
-        ws.cell(i, 2, k)
-        ws.cell(i, 3, v)
-    ws = wb.create_sheet("Glossary")
-    ws["B2"] = "Glossary"
-    heads = ["Variable", "Business Concept", "Attribute", "Role", "Default when missing", "Meaning"]
-    glossary = [[name, concept, attr, "input", None, f"generated {attr}"] for name, concept, attr, _ in inputs]
-    if numeric:
-        glossary[-1][4] = 0  # a missing score means 0, so the table has no gap at null
-    glossary.append(["Result", "Item", "result", "output", None, "generated result"])
-    for r, row in enumerate([heads, *glossary], start=3):
-        for j, v in enumerate(row):
-            ws.cell(r, 2 + j, v)
-    ws = wb.create_sheet("Decision")
-    ws["B2"] = "Decision"
-    for j, v in enumerate(["Decisions", "Execute Decision Tables", "Purpose"]):
-        ws.cell(3, 2 + j, v)
-        ws.cell(4, 2 + j, ["Decide result", "Table", "generated"][j])
-    ws = wb.create_sheet("Table")
-    ws["B2"] = "Table"
-    ws["B3"] = hit_policy
-    ws.merge_cells("B3:B4")
-    ni = len(inputs)
-    heads = [name for name, *_ in inputs] + ["Result", "Rationale"]
-    allowed = [a for *_, a in inputs] + [",".join(f'"{r}"' for r in RESULTS), None]
-    for j, (h, a) in enumerate(zip(heads, allowed)):
-        right = DOUBLE if j in (ni - 1, ni) else None
-        ws.cell(3, 3 + j, h).border = Border(right=right)
-        ws.cell(4, 3 + j, a).border = Border(right=right, bottom=DOUBLE)
-    for i, cells in enumerate(rule_rows(rules, numeric)):
-        row = 5 + i
-        ws.cell(row, 2, f"R{i + 1}")
-        for j, v in enumerate([*cells, f'"{RESULTS[i % len(RESULTS)]}"', f"generated rule {i + 1}"]):
-            ws.cell(row, 3 + j, v).border = Border(right=DOUBLE if j in (ni - 1, ni) else None)
-    ws = wb.create_sheet("Wording")
-    for j, v in enumerate(["Output", "Code", "Text"]):
-        ws.cell(2, 2 + j, v)
-    for i, r in enumerate(RESULTS, start=3):
-        for j, v in enumerate(["result", r, f"Result {r}"]):
-            ws.cell(i, 2 + j, v)
-    ws = wb.create_sheet("References")
-    for j, v in enumerate(["Citation", "Reference entry", "Note"]):
-        ws.cell(2, 2 + j, v)
-    wb.save(path)
-    return path
+        inputs.append(("Score", "[0..100]"))
+    table = {
+        "name": "Table",
+        "hp": hit_policy,
+        "description": "Decide result",
+        "purpose": "generated",
+        "inputs": inputs,
+        "outputs": [("Result", ",".join(f'"{r}"' for r in RESULTS))],
+        "rules": [
+            (f"R{i + 1}", cells, [f'"{RESULTS[i % len(RESULTS)]}"'], f"generated rule {i + 1}")
+            for i, cells in enumerate(rule_rows(rules, numeric))
+        ],
+    }
+    return write(
+        path,
+        [table],
+        name=f"Generated {rules}",
+        version="1.0.0",
+        # A missing score means 0, so the table has no gap at null.
+        defaults={"Score": 0} if numeric else None,
+        purpose=True,
+        wording="{variable} {code}",
+        references=False,
+    )
 
 
 def random_cases(count: int, rules: int, numeric: bool = True, seed: int = 0) -> list[dict[str, Any]]:

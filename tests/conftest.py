@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from typing import Any
 
 import openpyxl
 import pytest
-from openpyxl.styles import Border, Side
+import workbook_writer as writer
 
 from atc_dmn import DecisionModel, load_model, shipped_model_path
 
@@ -194,97 +193,24 @@ def shipped_workbook(tmp_path: Path, shipped_path: Path) -> ShippedWorkbook:
 
 # -- small generated workbooks ----------------------------------------------------
 
-_THIN = Side(style="thin")
-_DOUBLE = Side(style="double")
-
-
-def _border(right: Side | None = None, bottom: Side | None = None) -> Border:
-    # pyDMNrules' format reads every side of a border: set all four.
-    return Border(left=_THIN, right=right or _THIN, top=_THIN, bottom=bottom or _THIN)
-
-
-def _attribute(variable: str) -> str:
-    return variable.lower().replace(" ", "_")
-
 
 def write_workbook(path: Path, tables: list[dict[str, Any]], name: str = "Tiny model") -> Path:
-    """Write a minimal workbook in the runtime's format (Model, Glossary, Decision, tables, Wording, References).
+    """Write a minimal workbook (:mod:`workbook_writer`'s format; Wording for every quoted code, no reference list).
 
     Each table is ``{"name", "hp", "inputs": [(variable, allowed-cell or None)],
     "outputs": [...], "rules": [(rule id, [input cells], [output cells])]}``.
-    Variables that some table outputs are outputs; the others are inputs.
-    A cell value may be any Python value openpyxl can store (text, number,
-    boolean, or a ``=formula`` string).
     """
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Model"
-    ws["B2"], ws["C2"] = "Property", "Value"
-    for i, (k, v) in enumerate([("Name", name), ("Version", "0.0.1"), ("Notice", "Test model.")], start=3):
-        ws.cell(row=i, column=2, value=k)
-        ws.cell(row=i, column=3, value=v)
-
-    outputs = {v for t in tables for v, _ in t["outputs"]}
-    variables: list[str] = []
-    for t in tables:
-        for v, _ in [*t["inputs"], *t["outputs"]]:
-            if v not in variables:
-                variables.append(v)
-    ws = wb.create_sheet("Glossary")
-    ws["B2"] = "Glossary - tiny"
-    for j, h in enumerate(["Variable", "Business Concept", "Attribute", "Role", "Default when missing", "Meaning"]):
-        ws.cell(row=3, column=2 + j, value=h)
-    for i, v in enumerate(variables, start=4):
-        role = "output" if v in outputs else "input"
-        row = [v, "Data" if i == 4 else None, _attribute(v), role, None, f"the {v}"]
-        for j, value in enumerate(row):
-            ws.cell(row=i, column=2 + j, value=value)
-
-    ws = wb.create_sheet("Decision")
-    ws["B2"] = "Decision - tiny"
-    for j, h in enumerate(["Decisions", "Execute Decision Tables", "Purpose"]):
-        ws.cell(row=3, column=2 + j, value=h)
-    for i, t in enumerate(tables, start=4):
-        ws.cell(row=i, column=2, value=f"Decide {t['name']}")
-        ws.cell(row=i, column=3, value=t["name"])
-
-    for t in tables:
-        ws = wb.create_sheet(t["name"])
-        ni, no = len(t["inputs"]), len(t["outputs"])
-        columns = [*t["inputs"], *t["outputs"]]
-        ws["B2"] = t["name"]
-        ws["B3"] = t["hp"]
-        ws.merge_cells("B3:B4")
-        ws["B3"].border = _border()
-        ws["B4"].border = _border(bottom=_DOUBLE)
-        for j, (variable, allowed) in enumerate(columns):
-            edge = _DOUBLE if j in (ni - 1, ni + no - 1) else None
-            ws.cell(row=3, column=3 + j, value=variable).border = _border(right=edge)
-            ws.cell(row=4, column=3 + j, value=allowed).border = _border(right=edge, bottom=_DOUBLE)
-        ws.cell(row=3, column=3 + ni + no, value="Rationale").border = _border()
-        for i, (rid, ins, outs) in enumerate(t["rules"], start=5):
-            ws.cell(row=i, column=2, value=rid).border = _border()
-            for j, value in enumerate([*ins, *outs, f"rule {rid}"]):
-                edge = _DOUBLE if j in (ni - 1, ni + no - 1) else None
-                ws.cell(row=i, column=3 + j, value=value).border = _border(right=edge)
-    ws = wb.create_sheet("Wording")
-    for j, h in enumerate(["Output", "Code", "Text"]):
-        ws.cell(row=2, column=2 + j, value=h)
-    row = 3
-    for t in tables:
-        for j, (variable, allowed) in enumerate(t["outputs"]):
-            codes = re.findall(r'"([^"]+)"', str(allowed or ""))
-            codes += [c[1:-1] for _, _, outs in t["rules"] if isinstance(c := outs[j], str) and c.startswith('"')]
-            for code in dict.fromkeys(codes):
-                for k, value in enumerate([_attribute(variable), code, f"{variable} is {code}"]):
-                    ws.cell(row=row, column=2 + k, value=value)
-                row += 1
-    ws = wb.create_sheet("References")
-    ws["B2"] = "Citations"
-    for j, h in enumerate(["Citation", "Reference entry", "Note"]):
-        ws.cell(row=3, column=2 + j, value=h)
-    wb.save(path)
-    return path
+    return writer.write_workbook(
+        path,
+        tables,
+        name=name,
+        notice="Test model.",
+        title="tiny",
+        purpose=True,
+        wording="{variable} is {code}",
+        codes=writer.quoted_codes,
+        references=False,
+    )
 
 
 @pytest.fixture(scope="session")

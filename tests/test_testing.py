@@ -11,27 +11,16 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 from spec_oracle import StageConflict, decide
-from table_factory import write
+from table_factory import STAGING
+from workbook_writer import write_workbook
 
 from atc_dmn import DecisionModel, InputError, load_model
 from atc_dmn.cli import main
 from atc_dmn.testing import fired_rules, run_tests, same_value
 
-STAGING = {
-    "name": "Staging",
-    "hp": "U",
-    "inputs": [("T category", '"T1","T2"'), ("M category", '"M0","M1"')],
-    "outputs": [("Stage", '"early","late"')],
-    "rules": [
-        ("S1", ['"T1"', '"M0"'], ['"early"']),
-        ("S2", ['"T2"', '"M0"'], ['"late"']),
-        ("S3", ["-", '"M1"'], ['"late"']),
-    ],
-}
-
 
 def small(tmp_path: Path, tests: list[tuple[str, dict[str, Any], dict[str, Any], str | None]]) -> Path:
-    return write(tmp_path / "small.xlsx", [STAGING], tests=tests)
+    return write_workbook(tmp_path / "small.xlsx", [STAGING], tests=tests)
 
 
 # -- the shipped workbook -------------------------------------------------------------------
@@ -241,7 +230,7 @@ def test_value_comparison(expected: Any, actual: Any, same: bool) -> None:
 
 
 def test_a_broken_workbook_exits_3_with_its_first_findings(tmp_path: Path, run_atc) -> None:
-    path = write(tmp_path / "gap.xlsx", [{**STAGING, "rules": STAGING["rules"][:2]}])
+    path = write_workbook(tmp_path / "gap.xlsx", [{**STAGING, "rules": STAGING["rules"][:2]}])
     proc = run_atc("test", str(path))
     assert proc.returncode == 3
     assert proc.stdout == ""

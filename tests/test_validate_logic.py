@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from table_factory import big_table, write
+from table_factory import big_table
+from workbook_writer import write_workbook
 
 from atc_dmn import ModelError, load_model
 from atc_dmn.feel import compile_test, parse_unary_tests
@@ -41,7 +42,7 @@ def table(**changes: Any) -> dict[str, Any]:
 
 
 def report(tmp_path: Path, *tables: dict[str, Any], name: str = "model.xlsx", **kw: Any):
-    return validate_workbook(write(tmp_path / name, list(tables), **kw))
+    return validate_workbook(write_workbook(tmp_path / name, list(tables), **kw))
 
 
 def codes(rep) -> list[str]:
@@ -69,7 +70,7 @@ def test_gap_names_the_missing_combination(tmp_path: Path) -> None:
 
 
 def test_gap_is_refused_at_load(tmp_path: Path) -> None:
-    path = write(tmp_path / "gap.xlsx", [table(rules=TNM["rules"][:3])])
+    path = write_workbook(tmp_path / "gap.xlsx", [table(rules=TNM["rules"][:3])])
     with pytest.raises(ModelError) as info:
         load_model(path, use_cache=False)
     assert info.value.code == "TABLE_GAP"
@@ -233,7 +234,7 @@ def test_graph_domain_every_column_reading_an_input_accepts_all_its_values(tmp_p
 
 def test_warnings_do_not_refuse_the_model(tmp_path: Path) -> None:
     stray = table()
-    path = write(tmp_path / "warn.xlsx", [stray])
+    path = write_workbook(tmp_path / "warn.xlsx", [stray])
     import openpyxl
 
     wb = openpyxl.load_workbook(path)
@@ -249,7 +250,7 @@ def test_warnings_do_not_refuse_the_model(tmp_path: Path) -> None:
 
 
 def test_validate_model_returns_findings_for_a_built_model(tmp_path: Path) -> None:
-    raw = read_workbook(write(tmp_path / "m.xlsx", [table(rules=TNM["rules"][:3])]))
+    raw = read_workbook(write_workbook(tmp_path / "m.xlsx", [table(rules=TNM["rules"][:3])]))
     model = build_model(raw)
     timings: dict[str, float] = {}
     found = validate_model(model, raw, timings=timings)
@@ -260,13 +261,13 @@ def test_validate_model_returns_findings_for_a_built_model(tmp_path: Path) -> No
 
 def test_a_generated_thousand_rule_table_is_complete_and_checked(tmp_path: Path) -> None:
     for policy in ("U", "F", "C"):
-        path = write(tmp_path / f"big_{policy}.xlsx", [big_table(1000, policy)], defaults={"Amount": "0"})
+        path = write_workbook(tmp_path / f"big_{policy}.xlsx", [big_table(1000, policy)], defaults={"Amount": "0"})
         rep = validate_workbook(path)
         assert rep.findings == [], (policy, [f.message for f in rep.findings][:3])
     broken = big_table(1000, "U")
     _, cells, _ = broken["rules"].pop(537)
     assert cells == ['"a5"', "true", "[74.0..76.0)"]
-    path = write(tmp_path / "big_gap.xlsx", [broken], defaults={"Amount": "0"})
+    path = write_workbook(tmp_path / "big_gap.xlsx", [broken], defaults={"Amount": "0"})
     (gap,) = only(validate_workbook(path), "TABLE_GAP")
     assert gap.message == "table 'Big' has a gap: no rule matches Letter = \"a5\", Flag = true, Amount in [74..76)"
 
@@ -326,7 +327,7 @@ def _brute(t: dict[str, Any]) -> tuple[set[tuple], set[tuple[int, int]]]:
 def test_space_finds_exactly_the_gaps_and_overlapping_pairs_brute_force_finds(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     t = _random_table(rng, "U")
-    model = build_model(read_workbook(write(tmp_path / "r.xlsx", [t])))
+    model = build_model(read_workbook(write_workbook(tmp_path / "r.xlsx", [t])))
     space = Space(model, model.tables[0])
     found = space.explore(gaps=True, overlaps=True)
     want_gaps, want_overlaps = _brute(t)
@@ -404,7 +405,7 @@ def test_number_line_pieces_agree_with_the_cells_and_brute_force(tmp_path: Path,
     allowed = rng.choice(["[0..50]", ">= 0", None])
     rules = [(f"R{i + 1}", [_numeric_cell(rng, bounds)], ['"x"']) for i in range(rng.randint(1, 6))]
     t = {"name": "Num", "hp": "U", "inputs": [("Amount", allowed)], "outputs": [("Out", '"x"')], "rules": rules}
-    model = build_model(read_workbook(write(tmp_path / "n.xlsx", [t])))
+    model = build_model(read_workbook(write_workbook(tmp_path / "n.xlsx", [t])))
     space = Space(model, model.tables[0])
     (domain,) = space.domains
     # The bisection fast path gives exactly what the cell's own predicate accepts.

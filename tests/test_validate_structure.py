@@ -9,23 +9,13 @@ from typing import Any
 
 import openpyxl
 import pytest
-from table_factory import write
+from table_factory import STAGING
+from workbook_writer import write_workbook
 
 from atc_dmn import ModelError, load_model
 from atc_dmn.validate import validate_workbook
 from atc_dmn.validate.structure import merged_ranges
 
-STAGING = {
-    "name": "Staging",
-    "hp": "U",
-    "inputs": [("T category", '"T1","T2"'), ("M category", '"M0","M1"')],
-    "outputs": [("Stage", '"early","late"')],
-    "rules": [
-        ("S1", ['"T1"', '"M0"'], ['"early"']),
-        ("S2", ['"T2"', '"M0"'], ['"late"']),
-        ("S3", ["-", '"M1"'], ['"late"']),
-    ],
-}
 PLAN = {
     "name": "Plan",
     "hp": "U",
@@ -36,7 +26,7 @@ PLAN = {
 
 
 def edited(tmp_path: Path, edit, tables: list[dict[str, Any]] | None = None, name: str = "m.xlsx") -> Path:
-    path = write(tmp_path / name, tables or [STAGING])
+    path = write_workbook(tmp_path / name, tables or [STAGING])
     wb = openpyxl.load_workbook(path)
     edit(wb)
     wb.save(path)
@@ -70,7 +60,7 @@ def test_the_hit_policy_merge_and_a_title_merge_are_fine(tmp_path: Path) -> None
 
 def test_merged_rows_on_the_test_sheet_are_an_error(tmp_path: Path) -> None:
     tests = [("C1", {"T category": "T1", "M category": "M0"}, {}, None), ("C2", {"M category": "M1"}, {}, None)]
-    path = write(tmp_path / "t.xlsx", [STAGING], tests=tests)
+    path = write_workbook(tmp_path / "t.xlsx", [STAGING], tests=tests)
     wb = openpyxl.load_workbook(path)
     wb["Test"].merge_cells("E4:E5")
     wb.save(path)
@@ -151,14 +141,14 @@ def test_a_stray_table_name_is_a_warning(tmp_path: Path) -> None:
 def test_headings_and_the_glossary_do_not_count_as_stray_table_names(tmp_path: Path) -> None:
     named = {**PLAN, "name": "Stage"}  # the table's name is also the heading of its input column
     tables = [{**STAGING, "outputs": [("Stage", '"early","late"')]}, named]
-    rep = validate_workbook(write(tmp_path / "m.xlsx", tables))
+    rep = validate_workbook(write_workbook(tmp_path / "m.xlsx", tables))
     assert [f.code for f in rep.findings] == []
 
 
 def test_an_intermediate_no_table_reads_is_a_warning(tmp_path: Path) -> None:
     extra = {**STAGING, "outputs": [("Stage", '"early","late"'), ("Spare", '"x"')]}
     extra["rules"] = [(rid, ins, [*outs, '"x"']) for rid, ins, outs in STAGING["rules"]]
-    path = write(tmp_path / "m.xlsx", [extra, PLAN])
+    path = write_workbook(tmp_path / "m.xlsx", [extra, PLAN])
 
     def demote(wb: openpyxl.Workbook) -> None:
         for row in wb["Glossary"].iter_rows(min_row=4):
@@ -202,7 +192,7 @@ NUMERIC = {
 def test_number_typed_as_text_in_a_numeric_column(tmp_path: Path) -> None:
     t = {**NUMERIC, "rules": [*NUMERIC["rules"], ("D3", ['"18"'], ['"adult"'])]}
     t["hp"] = "F"
-    rep = validate_workbook(write(tmp_path / "m.xlsx", [t], defaults={"Age": "30"}))
+    rep = validate_workbook(write_workbook(tmp_path / "m.xlsx", [t], defaults={"Age": "30"}))
     found = [f for f in rep.findings if f.code == "NUMBER_AS_TEXT"]
     assert [(f.location, f.rule) for f in found] == [("Dose!C7", "D3")]
     assert "write 18" in found[0].hint
@@ -214,7 +204,7 @@ def test_text_and_booleans_in_a_numeric_column_are_type_mismatches(tmp_path: Pat
         "hp": "F",
         "rules": [*NUMERIC["rules"], ("D3", ['"fifty"'], ['"adult"']), ("D4", ["true"], ['"adult"'])],
     }
-    rep = validate_workbook(write(tmp_path / "m.xlsx", [t], defaults={"Age": "30"}))
+    rep = validate_workbook(write_workbook(tmp_path / "m.xlsx", [t], defaults={"Age": "30"}))
     assert [(f.code, f.location) for f in rep.findings if f.code == "TYPE_MISMATCH"] == [
         ("TYPE_MISMATCH", "Dose!C7"),
         ("TYPE_MISMATCH", "Dose!C8"),
@@ -233,7 +223,7 @@ def test_loader_names_the_kind_of_a_wrong_value(tmp_path: Path, allowed: str, ce
         "outputs": [("Out", '"x"')],
         "rules": [("K1", [cell], ['"x"'])],
     }
-    rep = validate_workbook(write(tmp_path / "m.xlsx", [t]))
+    rep = validate_workbook(write_workbook(tmp_path / "m.xlsx", [t]))
     assert [(f.code, f.location) for f in rep.errors] == [(code, "Kinds!C5")]
 
 
@@ -245,7 +235,7 @@ def test_an_output_number_typed_as_text(tmp_path: Path) -> None:
         "outputs": [("Points", "1,2")],
         "rules": [("K1", ['"a"'], ["1"]), ("K2", ['"b"'], ['"2"'])],
     }
-    rep = validate_workbook(write(tmp_path / "m.xlsx", [t], wording=False))
+    rep = validate_workbook(write_workbook(tmp_path / "m.xlsx", [t], wording=None))
     assert ("NUMBER_AS_TEXT", "Score!D6") in [(f.code, f.location) for f in rep.errors]
 
 
@@ -255,7 +245,7 @@ def test_a_table_that_reads_its_own_output_is_a_cycle(tmp_path: Path) -> None:
         "inputs": [("Stage", '"early","late"'), ("Plan", '"surgery","palliation"')],
         "rules": [(rid, [*ins, "-"], outs) for rid, ins, outs in PLAN["rules"]],
     }
-    rep = validate_workbook(write(tmp_path / "m.xlsx", [STAGING, looping]))
+    rep = validate_workbook(write_workbook(tmp_path / "m.xlsx", [STAGING, looping]))
     (found,) = [f for f in rep.errors if f.code == "GRAPH_CYCLE"]
     assert found.location == "Plan!D3"
     assert "Plan -> Plan" in found.message
@@ -268,7 +258,7 @@ def test_two_tables_that_read_each_other_are_a_cycle_not_an_ordering_problem(tmp
         "inputs": [*STAGING["inputs"], ("Plan", '"surgery","palliation"')],
         "rules": [(rid, [*ins, "-"], outs) for rid, ins, outs in STAGING["rules"]],
     }
-    rep = validate_workbook(write(tmp_path / "m.xlsx", [staging, PLAN]))
+    rep = validate_workbook(write_workbook(tmp_path / "m.xlsx", [staging, PLAN]))
     (found,) = [f for f in rep.errors if f.code == "GRAPH_CYCLE"]
     assert found.location == "Staging!E3"
     assert "Staging -> Plan -> Staging" in found.message
@@ -276,5 +266,5 @@ def test_two_tables_that_read_each_other_are_a_cycle_not_an_ordering_problem(tmp
 
 
 def test_a_table_run_too_early_is_still_an_ordering_problem(tmp_path: Path) -> None:
-    rep = validate_workbook(write(tmp_path / "m.xlsx", [PLAN, STAGING]))
+    rep = validate_workbook(write_workbook(tmp_path / "m.xlsx", [PLAN, STAGING]))
     assert [(f.code, f.location) for f in rep.errors] == [("GRAPH_ORDER", "Plan!C3")]
