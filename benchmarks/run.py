@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import gc
-import itertools
 import json
 import os
 import platform
@@ -49,26 +48,17 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+# gen_tables.py here; the input space and the workbook writer are shared with the tests.
+sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
 TMP = Path(tempfile.mkdtemp(prefix="atc-dmn-bench-"))
 os.environ["ATC_DMN_CACHE_DIR"] = str(TMP / "cache")
 os.environ.pop("ATC_DMN_NO_CACHE", None)
 
 from gen_tables import random_cases, write_workbook  # noqa: E402
+from input_space import MAIN_DOMAINS, MISSING, main_cases  # noqa: E402
 
 from atc_dmn import DecisionModel, __version__, load_model, shipped_model_path  # noqa: E402
-
-MISSING = object()
-DOMAINS: dict[str, tuple[Any, ...]] = {
-    "diagnosis_confirmed": (True, False, MISSING),
-    "stage": ("IVA", "IVB", "IVC", MISSING),
-    "resectable": (True, False, MISSING),
-    "patient_preference": ("active_treatment", "palliative_care", "undecided", MISSING),
-    "airway_compromise": (True, False, MISSING),
-    "targetable_alteration": ("BRAF_V600E", "NTRK_fusion", "RET_fusion", "ALK_fusion", "none", "not_tested", MISSING),
-    "clinical_trial_available": (True, False, MISSING),
-}
 
 ROWS: list[tuple[str, str, str]] = []  # (figure, value, note)
 
@@ -114,11 +104,6 @@ def interleaved(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, S
             run()
             times[name].append(time.perf_counter() - start)
     return {name: Stat(values) for name, values in times.items()}
-
-
-def all_combinations() -> list[dict[str, Any]]:
-    keys = list(DOMAINS)
-    return [{k: v for k, v in zip(keys, combo) if v is not MISSING} for combo in itertools.product(*DOMAINS.values())]
 
 
 def machine() -> dict[str, str]:
@@ -313,7 +298,7 @@ def peak_memory() -> None:
     if not Path("/proc/self/status").exists():
         row("peak memory", "skipped", "needs Linux /proc")
         return
-    domains = {k: tuple(None if v is MISSING else v for v in vs) for k, vs in DOMAINS.items()}
+    domains = {k: tuple(None if v is MISSING else v for v in vs) for k, vs in MAIN_DOMAINS.items()}
     script = PEAK + PEAK_SCRIPT.format(domains=repr(domains))
     floor = PEAK + "import click\nprint(peak())"
 
@@ -438,7 +423,7 @@ def main() -> int:
     print(f"{info['date']} | {info['nproc']} CPUs | {info['cpu']} | {info['python']} | {info['versions']}")
     try:
         model = load_model()
-        cases = all_combinations()
+        cases = main_cases()
         shipped_per_case(model, cases)
         shipped_throughput(model, cases)
         load_times()

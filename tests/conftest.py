@@ -7,7 +7,6 @@ edit would be, and then loaded through the public API or the real command.
 
 from __future__ import annotations
 
-import itertools
 import os
 import shutil
 import subprocess
@@ -17,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import input_space
 import openpyxl
 import pytest
 import workbook_writer as writer
@@ -70,53 +70,17 @@ def reference(model: DecisionModel) -> Callable[[dict[str, Any]], Any]:
 
 # -- the input space --------------------------------------------------------------
 
-MISSING = object()
-
-MAIN_DOMAINS: dict[str, tuple[Any, ...]] = {
-    "diagnosis_confirmed": (True, False, MISSING),
-    "stage": ("IVA", "IVB", "IVC", MISSING),
-    "resectable": (True, False, MISSING),
-    "patient_preference": ("active_treatment", "palliative_care", "undecided", MISSING),
-    "airway_compromise": (True, False, MISSING),
-    "targetable_alteration": ("BRAF_V600E", "NTRK_fusion", "RET_fusion", "ALK_fusion", "none", "not_tested", MISSING),
-    "clinical_trial_available": (True, False, MISSING),
-}
-T_VALUES = ("T1", "T1a", "T1b", "T2", "T3", "T3a", "T3b", "T4", "T4a", "T4b", MISSING)
-N_VALUES = ("N0", "N1", "N1a", "N1b", "NX", MISSING)
-M_VALUES = ("M0", "M1", MISSING)
-STAGE_VALUES = ("IVA", "IVB", "IVC", MISSING)
-
-
-def _case(pairs: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in pairs.items() if v is not MISSING}
-
 
 @pytest.fixture(scope="session")
 def main_cases() -> list[dict[str, Any]]:
     """Every combination of the spec's seven main inputs, each also missing (9,072 cases)."""
-    keys = list(MAIN_DOMAINS)
-    return [_case(dict(zip(keys, combo))) for combo in itertools.product(*MAIN_DOMAINS.values())]
+    return input_space.main_cases()
 
 
 @pytest.fixture(scope="session")
 def tnm_cases() -> list[dict[str, Any]]:
     """Every T x N x M combination (each also missing), without and with each given stage (792 cases)."""
-    cases = []
-    for t, n, m, stage in itertools.product(T_VALUES, N_VALUES, M_VALUES, STAGE_VALUES):
-        cases.append(
-            _case(
-                {
-                    "diagnosis_confirmed": True,
-                    "t_category": t,
-                    "n_category": n,
-                    "m_category": m,
-                    "stage": stage,
-                    "patient_preference": "active_treatment",
-                    "resectable": False,
-                }
-            )
-        )
-    return cases
+    return input_space.tnm_cases()
 
 
 # -- copies of the shipped workbook -----------------------------------------------
