@@ -27,7 +27,7 @@ def read_test_cases(ctx: Context) -> tuple[TestCase, ...]:
         columns.append((col, sheet.text(r, col)))
         col += 1
     for hc, h in columns:
-        if h not in ("Case", "Description", "Expected error") and h not in ctx.variables:
+        if h not in ("Case", "Description", "Expected error", "Reason") and h not in ctx.variables:
             findings.error(
                 "TEST_HEADING",
                 f"test heading '{h}' is not a Glossary variable",
