@@ -22,6 +22,23 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
+def _entry_text(entry: dict) -> str:
+    where = ", ".join(part for part in (entry["source"], entry["year"]) if part)
+    title = entry["title"].rstrip(".")
+    return f"{title} ({where})" if where else title
+
+
+def _citation_line(ref: dict) -> str:
+    """One cited reference, with how sure its pairing is: never a guessed entry shown as fact."""
+    n, entry, status = ref["citation"], ref["entry"], ref["status"]
+    reason = f" Reason: {ref['reason']}" if ref["reason"] and entry else ""
+    if status == "model_source" and entry:
+        return f"[{n}] the model's own source: {_entry_text(entry)}"
+    if entry:
+        return f"[{n}] {status} pairing with entry {entry['entry']}: {_entry_text(entry)}.{reason}"
+    return f"[{n}] not paired with a listed reference: {ref['reason'] or 'the source does not say which it is.'}"
+
+
 def render_text(result: Result, model: DecisionModel) -> str:
     m = result.model
     labels = {v.key: v.name for v in model.model.variables.values() if v.role == "output"}
@@ -50,15 +67,17 @@ def render_text(result: Result, model: DecisionModel) -> str:
             lines.append(_wrap(f"{step.table} {rule.id}: {rule.annotation}{cites}", "  "))
     lines += ["", "REFERENCES"]
     for ref in result.references:
-        entry = ref["entry"]
-        if entry:
-            lines.append(_wrap(f"[{ref['citation']}] {entry['title']} {entry['source']}, {entry['year']}", "  "))
-        else:
-            lines.append(_wrap(f"[{ref['citation']}] {ref['note'] or 'not paired with a listed reference'}", "  "))
-    if result.reference_list:
-        lines.append("  Reference list, as the source gives it:")
-        for entry in result.reference_list:
-            lines.append(_wrap(f"{entry['entry']}. {entry['title']} {entry['source']}, {entry['year']}", "    "))
+        lines.append(_wrap(_citation_line(ref), "  "))
+    own = [e for e in result.reference_list if e["own"]]
+    listed = [e for e in result.reference_list if not e["own"]]
+    if listed:
+        lines.append("  Reference list, as the source gives it (unnumbered there; labelled here):")
+        for entry in listed:
+            lines.append(_wrap(f"{entry['entry']}. {_entry_text(entry)}", "    "))
+    if own:
+        lines.append("  The model's own sources (not the source's):")
+        for entry in own:
+            lines.append(_wrap(f"{entry['entry']}. {_entry_text(entry)}", "    "))
     if result.notice:
         lines += ["", _wrap(f"NOTICE: {result.notice}", "")]
     return "\n".join(lines) + "\n"

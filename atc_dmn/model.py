@@ -17,6 +17,7 @@ HIT_POLICIES = ("U", "A", "P", "F", "R", "O", "C", "C+", "C<", "C>", "C#")
 SINGLE_HIT = ("U", "A", "P", "F")
 # A check variable with this value lets the case through; any other value refuses it.
 CHECK_PASSED = "none"
+PAIRING_STATUSES = ("proposed", "confirmed")  # how sure a citation's pairing with a reference entry is
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class Rule:
     tests: tuple[UnaryTest, ...]
     outputs: tuple[Value, ...]
     annotations: dict[str, str] = field(default_factory=dict)
-    citations: tuple[int, ...] = ()
+    citations: tuple[int | str, ...] = ()
     cells: tuple[str, ...] = ()  # coordinates of input cells then output cells
 
     @property
@@ -101,20 +102,27 @@ class ModelInfo:
 class Reference:
     """One entry of the reference list, as the source gives it."""
 
-    entry: int
+    entry: str  # a label: A, B, ... for the source's list; a short name such as AJCC8 for a model source
     title: str
     kind: str = ""
     source: str = ""
     year: str = ""
+    own: bool = False  # the model's own source, not the guideline's
 
 
 @dataclass(frozen=True)
 class Citation:
-    """A citation number used in rules, and the reference entry it is paired with (if any)."""
+    """What a citation in a rule points to.
 
-    number: int
-    entry: int | None = None
-    note: str = ""
+    ``number`` is the source's citation number, or a model source's label;
+    ``status`` is ``proposed`` or ``confirmed`` for a pairing, ``unpaired``,
+    or ``model_source``; ``reason`` says why (or why not).
+    """
+
+    number: int | str
+    entry: str | None = None
+    status: str = "unpaired"
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,8 @@ class TestCase:
     inputs: dict[str, Any]
     expected: dict[str, Any]
     expected_error: str | None = None
+    reason: str = ""  # why the expected values are right (the optional Reason column)
+    cells: dict[str, str] = field(default_factory=dict)  # input or output key (or "error", "id") -> its cell
 
 
 @dataclass(frozen=True)
@@ -162,10 +172,11 @@ class Model:
     variables: dict[str, Variable]
     tables: tuple[DecisionTable, ...]
     wording: dict[tuple[str, Any], str]
-    citations: dict[int, Citation]
+    citations: dict[int | str, Citation]
     references: tuple[Reference, ...]
     tests: tuple[TestCase, ...]
     inputs: tuple[InputSpec, ...]
+    wording_cells: dict[tuple[str, Any], tuple[str, str]] = field(default_factory=dict)  # -> (output, code) cells
 
     def variables_with_role(self, role: str) -> list[Variable]:
         return [v for v in self.variables.values() if v.role == role]

@@ -38,7 +38,7 @@ class FiredRule:
     sheet: str
     row: int
     annotation: str
-    citations: tuple[int, ...]
+    citations: tuple[int | str, ...]
     annotations: Mapping[str, str]
 
     def to_dict(self) -> dict[str, Any]:
@@ -139,24 +139,30 @@ class Result:
 
     @cached_property
     def references(self) -> tuple[dict[str, Any], ...]:
-        cited = sorted({n for step in self.trace for rule in step.rules for n in rule.citations})
+        """What the fired rules cite: the source's numbers first, then the model's own sources.
+
+        Each gives the pairing's ``status`` (``proposed``, ``confirmed``, ``unpaired`` or
+        ``model_source``), the ``entry`` it points to (None when unpaired) and the ``reason``.
+        """
+        cited = {n for step in self.trace for rule in step.rules for n in rule.citations}
         entries = {ref.entry: ref for ref in self._model.references}
         out = []
-        for n in cited:
+        for n in sorted(cited, key=lambda n: (isinstance(n, str), n if isinstance(n, int) else 0, str(n))):
             citation = self._model.citations.get(n)
             ref = entries.get(citation.entry) if citation and citation.entry is not None else None
             out.append(
                 {
                     "citation": n,
+                    "status": citation.status if citation else "unpaired",
                     "entry": asdict(ref) if ref else None,
-                    "note": citation.note if citation else "",
+                    "reason": citation.reason if citation else "",
                 }
             )
         return tuple(out)
 
     @property
     def reference_list(self) -> tuple[dict[str, Any], ...]:
-        """The model's whole reference list, as the source gives it."""
+        """The source's reference list as it gives it (labelled A, B, ...), then the model's own sources."""
         return tuple(asdict(ref) for ref in self._model.references)
 
     def to_dict(self) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def read_rules(
                         )
                 outs.append(value)
         annotations: dict[str, str] = {}
-        citations: tuple[int, ...] = ()
+        citations: tuple[int | str, ...] = ()
         for col, heading in ann_heads:
             text = cell_text(sheet.value(row, col)) if sheet.value(row, col) is not None else ""
             if heading == CITATIONS_HEADING:
@@ -175,24 +175,26 @@ def check_allowed(
         )
 
 
-def parse_citations(ctx: Context, text: str, s: str, where: str, table: str, rid: str) -> tuple[int, ...]:
-    """The numbers of a Citations cell ("1, 2" or "[1; 2]")."""
+def parse_citations(ctx: Context, text: str, s: str, where: str, table: str, rid: str) -> tuple[int | str, ...]:
+    """The citations of a Citations cell ("1, 2", "[1; 2]", or a model source's label such as "AJCC8")."""
     if not text:
         return ()
-    numbers = []
+    cited: list[int | str] = []
     for part in re.split(r"[,;\s]+", text.strip("[] ")):
         if not part:
             continue
-        if not part.isdigit():
+        if part.isdigit():
+            cited.append(int(part))
+        elif part[0].isalpha() and part.replace("_", "").replace("-", "").replace(".", "").isalnum():
+            cited.append(part)  # a model source's label; check_citations looks it up on the References sheet
+        else:
             ctx.findings.error(
                 "CITATION_SYNTAX",
-                f"rule {rid}: citation '{part}' is not a number",
+                f"rule {rid}: citation '{part}' is neither a number nor a model source's label",
                 s,
                 where,
-                "List citation numbers separated by commas, e.g. 1, 2.",
+                "List citation numbers separated by commas, e.g. 1, 2 (or a model source's label, e.g. AJCC8).",
                 table=table,
                 rule=rid,
             )
-            continue
-        numbers.append(int(part))
-    return tuple(numbers)
+    return tuple(cited)
