@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Value = str | bool | int | float | None
@@ -63,6 +63,9 @@ class UnaryTest:
     atoms: tuple[Atom, ...] = ()
     negated: bool = False
     any: bool = False
+    # A blank cell: it means any value, like "-", but may be a value deleted by mistake, so the
+    # checks that find overlaps point at it. Not part of the test's meaning (equality, hashing).
+    blank: bool = field(default=False, compare=False)
 
     @property
     def literals(self) -> tuple[Value, ...]:
@@ -80,6 +83,7 @@ class UnaryTest:
 
 
 ANY = UnaryTest(any=True)
+BLANK = UnaryTest(any=True, blank=True)
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 _RANGE = re.compile(r"^([\[\(\]])\s*(.+?)\s*\.\.\s*(.+?)\s*([\]\)\[])$")
 _COMPARE = re.compile(r"^(<=|>=|<|>)\s*(.*)$")
@@ -227,10 +231,25 @@ def _atom(text: str) -> Atom:
 
 
 def parse_unary_tests(raw: Any) -> UnaryTest:
-    """Parse an input cell into a :class:`UnaryTest`."""
+    """Parse an input cell into a :class:`UnaryTest`; a cell that fails names the slip that was typed."""
     text = cell_text(raw)
+    try:
+        return _unary_tests(text)
+    except FeelError as exc:
+        raise _explained(text, exc, _unary_tests) from None
+
+
+def _explained(text: str, error: FeelError, parses: Callable[[str], Any]) -> FeelError:
+    """The slip behind a parse error, as a person would name it (see :mod:`.slips`); else the error."""
+    from .slips import explain
+
+    slip = explain(text, parses)
+    return FeelError(slip.message, slip.hint) if slip is not None else error
+
+
+def _unary_tests(text: str) -> UnaryTest:
     if text in ("", "-"):
-        return ANY
+        return ANY if text else BLANK
     negated = False
     m = re.fullmatch(r"not\s*\((.*)\)", text, flags=re.S)
     if m:
@@ -247,9 +266,14 @@ def parse_unary_tests(raw: Any) -> UnaryTest:
 def parse_literal_list(raw: Any) -> tuple[Value, ...]:
     """Parse an allowed-values cell that lists literals ("a","b",null)."""
     text = cell_text(raw)
-    if not text:
-        return ()
-    return tuple(parse_literal(p) for p in split_list(text))
+    try:
+        return _literal_list(text)
+    except FeelError as exc:
+        raise _explained(text, exc, _literal_list) from None
+
+
+def _literal_list(text: str) -> tuple[Value, ...]:
+    return tuple(parse_literal(p) for p in split_list(text)) if text else ()
 
 
 def parse_output(raw: Any) -> Value:
@@ -257,7 +281,27 @@ def parse_output(raw: Any) -> Value:
     text = cell_text(raw)
     if not text:
         raise FeelError("the output cell is empty", "Every rule must give a value in every output column.")
-    return parse_literal(text)
+    try:
+        return parse_literal(text)
+    except FeelError as exc:
+        error = exc
+    try:
+        values = _literal_list(text)
+    except FeelError as exc:
+        error = _explained(text, exc, parse_literal)
+        values = ()
+    from .slips import explain
+
+    slip = explain(text, _literal_list)
+    if slip is not None and slip.fixed is not None:
+        values = _literal_list(slip.fixed)
+    if len(values) > 1:
+        raise FeelError(
+            f"an output cell holds one value, but this one holds {len(values)}: {', '.join(map(show, values))}",
+            "Keep the one value this rule gives (lists of values are for input cells); "
+            "a collect table (hit policy C) gives several values with one rule per value.",
+        ) from None
+    raise error from None
 
 
 def compile_test(test: UnaryTest) -> Callable[[Value], bool] | None:

@@ -7,21 +7,27 @@ from typing import Any
 from ..feel import cell_text
 from .context import Context, coord
 
+Cells = dict[tuple[str, Any], tuple[str, str]]
 
-def read_wording(ctx: Context) -> dict[tuple[str, Any], str]:
-    """(output key, code) -> text."""
+
+def read_wording(ctx: Context) -> tuple[dict[tuple[str, Any], str], Cells]:
+    """(output key, code) -> text, and (output key, code) -> the cells of its key and code.
+
+    The cells let a check point at the very cell of a mistyped code or key, not at its row.
+    """
     findings = ctx.findings
     sheet = ctx.sheet("Wording")
     if sheet is None:
-        return {}
+        return {}, {}
     heads = sheet.find("Output")
     if not heads:
         findings.error(
             "WORDING_HEADING", "the Wording sheet has no 'Output' | 'Code' | 'Text' headings", "Wording", "B2"
         )
-        return {}
+        return {}, {}
     r, c = heads[0].row, heads[0].col
     out: dict[tuple[str, Any], str] = {}
+    cells: Cells = {}
     row = r + 1
     while sheet.text(row, c):
         key, code, text = sheet.text(row, c), sheet.value(row, c + 1), sheet.text(row, c + 2)
@@ -35,5 +41,6 @@ def read_wording(ctx: Context) -> dict[tuple[str, Any], str]:
                 "Type the wording a clinician should read.",
             )
         out[(key, code_value)] = text
+        cells.setdefault((key, code_value), (coord(row, c), coord(row, c + 1)))
         row += 1
-    return out
+    return out, cells

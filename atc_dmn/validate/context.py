@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from openpyxl.utils import column_index_from_string, coordinate_to_tuple
 
+from ..feel import show
 from ..findings import Findings
 from ..model import DecisionTable, Model, Rule
 from ..workbook import RawWorkbook
@@ -55,13 +57,60 @@ def same_outputs(a: tuple, b: tuple) -> bool:
     return all(x == y and type(x) is type(y) for x, y in zip(a, b))
 
 
-def listed_pairs(found: Exploration) -> tuple[list[tuple[int, int, Box]], str]:
+def listed_pairs(found: Exploration, skip: Collection[tuple[int, int]] = ()) -> tuple[list[tuple[int, int, Box]], str]:
     """The overlapping pairs to list, (a, b, box) by later rule then earlier, and how many more there are.
 
-    The count is "" when every pair is listed, and "at least N" when the search stopped before the end.
+    ``skip`` holds pairs already reported another way (see :func:`by_blank_cell`). The count is ""
+    when every pair is listed, and "at least N" when the search stopped before the end.
     """
-    pairs = sorted(((a, b, box) for (a, b), box in found.overlaps.items()), key=lambda p: (p[1], p[0]))
+    pairs = sorted(
+        ((a, b, box) for (a, b), box in found.overlaps.items() if (a, b) not in skip), key=lambda p: (p[1], p[0])
+    )
     extra = len(pairs) - SHOWN
     if extra <= 0:
         return pairs, ""
     return pairs[:SHOWN], f"at least {extra}" if found.pairs_capped else str(extra)
+
+
+# -- blank cells --------------------------------------------------------------------------------
+# A blank input cell means any value, as "-" does; but a value deleted by mistake reads the same.
+# When rules share cases only because one of them has a blank cell in a column the other tests,
+# the finding belongs at that blank cell: that is where the fix goes.
+
+
+def blank_cause(table: DecisionTable, space: Space, a: int, b: int, causes: tuple[int, ...] = ()) -> int | None:
+    """The input column where rule ``a``'s cell is blank while rule ``b``'s cell tests it, if any."""
+    for c, test in enumerate(table.rules[a].tests):
+        if test.blank and space.boxes[b][c] != space.full[c] and (not causes or c in causes):
+            return c
+    return None
+
+
+def by_blank_cell(
+    table: DecisionTable, space: Space, pairs: dict[tuple[int, int], Box]
+) -> dict[tuple[int, int], list[tuple[int, Box]]]:
+    """Pairs of rules that share cases because of a blank cell: (rule, column) -> [(other rule, example)]."""
+    out: dict[tuple[int, int], list[tuple[int, Box]]] = {}
+    for (a, b), box in sorted(pairs.items(), key=lambda p: (p[0][1], p[0][0])):
+        for rule, other in ((a, b), (b, a)):
+            c = blank_cause(table, space, rule, other)
+            if c is not None:
+                out.setdefault((rule, c), []).append((other, box))
+                break
+    return out
+
+
+def blank_cell(table: DecisionTable, rule: Rule, c: int) -> str:
+    """The cell, the words that say what a blank cell there means, and the fix, for a finding's message."""
+    heading = table.inputs[c].variable
+    return (
+        f"{rule.cells[c]} is blank: a blank input cell means any value (as -), so rule {rule.id} "
+        f"of table '{table.name}' matches every '{heading}'"
+    )
+
+
+def blank_fix(table: DecisionTable, rule: Rule, c: int, then: str) -> str:
+    column = table.inputs[c]
+    listed = column.enumeration
+    allowed = f" (one of {', '.join(show(v) for v in listed)})" if listed else ""
+    return f"Type the value {rule.id} should test for '{column.variable}'{allowed}, or - if any value is meant; {then}"

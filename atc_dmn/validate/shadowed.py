@@ -21,8 +21,9 @@ passes, e.g. ``[200..300]`` in a column whose allowed values are
 from __future__ import annotations
 
 from ..compiler import bits
+from ..model import DecisionTable
 from . import space as _space
-from .context import Context, rule_cell, rule_ids, same_outputs
+from .context import Context, blank_cause, blank_cell, blank_fix, rule_cell, rule_ids, same_outputs
 
 CODE = "RULE_SHADOWED"
 
@@ -59,6 +60,7 @@ def check(ctx: Context) -> None:
             if not earlier:
                 continue
             covering = [i for i in bits(earlier) if all(b & ~a == 0 for a, b in zip(space.boxes[i], box))]
+            blank = _blank_cover(table, space, covering or bits(earlier), j)
             if covering:
                 by = f"rule {table.rules[covering[0]].id} matches every case it matches"
             else:
@@ -78,6 +80,19 @@ def check(ctx: Context) -> None:
                     continue
                 by = f"rules {rule_ids(table, bits(earlier))} together match every case it matches"
             rule = table.rules[j]
+            if blank is not None:
+                above, c = table.rules[blank[0]], blank[1]
+                ctx.findings.error(
+                    CODE,
+                    f"{blank_cell(table, above, c)}, so rule {rule.id} below it can never apply in this "
+                    f"first-hit table ({by})",
+                    table.sheet,
+                    above.cells[c],
+                    blank_fix(table, above, c, f"then move {rule.id} above {above.id}, or delete {rule.id}."),
+                    table=table.name,
+                    rule=rule.id,
+                )
+                continue
             ctx.findings.error(
                 CODE,
                 f"rule {rule.id} of first-hit table '{table.name}' can never apply: {by}",
@@ -87,3 +102,12 @@ def check(ctx: Context) -> None:
                 table=table.name,
                 rule=rule.id,
             )
+
+
+def _blank_cover(table: DecisionTable, space: _space.Space, above: list[int], j: int) -> tuple[int, int] | None:
+    """An earlier rule hiding rule ``j`` through a blank cell in a column that ``j`` tests: (rule, column)."""
+    for i in above:
+        c = blank_cause(table, space, i, j)
+        if c is not None:
+            return i, c
+    return None

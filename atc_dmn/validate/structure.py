@@ -44,6 +44,7 @@ Fix: add the row (output key, code, wording), or delete the stale one.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import html
 import io
@@ -295,39 +296,56 @@ def check_wording(ctx: Context) -> None:
             for v in values:
                 if v is not None:
                     wanted.setdefault((var.key, _code(v)), (table, j))
+    stale = [(key, code) for key, code in model.wording if (key, code) not in wanted]
     for (key, code), (table, j) in wanted.items():
-        if (key, code) not in model.wording:
-            column = table.outputs[j]
+        if (key, code) in model.wording:
+            continue
+        typo = _mistyped(key, code, stale)
+        if typo is not None:
+            # The row is there, with its key or code mistyped: the fix goes in that cell.
+            stale.remove(typo)
+            cell = model.wording_cells.get(typo, (None, None))[0 if typo[1] == code else 1]
+            what = f"output key '{typo[0]}'" if typo[1] == code else f"code '{typo[1]}'"
+            right = key if typo[1] == code else code
             ctx.findings.error(
                 "WORDING_MISSING",
-                f"the Wording sheet has no text for {key} = {code} (an output of table '{table.name}')",
-                table.sheet,
-                column.allowed_cell or column.cell,
-                f"Add a row to the Wording sheet: {key} | {code} | the words a clinician should read.",
+                f"the Wording sheet has no text for {key} = {code} (an output of table '{table.name}'): "
+                f"the row for it has the {what}, probably '{right}' mistyped",
+                "Wording",
+                cell,
+                f"Correct the cell to {right}: it must match the output's code exactly.",
                 table=table.name,
             )
-    for key, code in model.wording:
-        if (key, code) in wanted:
             continue
-        why = f"no table gives {key} that code" if key in keys else f"'{key}' is not the key of an output"
+        column = table.outputs[j]
+        ctx.findings.error(
+            "WORDING_MISSING",
+            f"the Wording sheet has no text for {key} = {code} (an output of table '{table.name}')",
+            table.sheet,
+            column.allowed_cell or column.cell,
+            f"Add a row to the Wording sheet: {key} | {code} | the words a clinician should read.",
+            table=table.name,
+        )
+    for key, code in stale:
+        known = key in keys
+        why = f"no table gives {key} that code" if known else f"'{key}' is not the key of an output"
+        cells = model.wording_cells.get((key, code), (None, None))
         ctx.findings.warning(
             "WORDING_UNKNOWN",
             f"the Wording sheet has text for {key} = {code}, but {why}",
             "Wording",
-            _wording_cell(ctx.raw, key, code),
+            cells[1] if known else cells[0],
             "Delete the row, or correct its output key or code.",
         )
 
 
-def _wording_cell(raw: RawWorkbook | None, key: str, code: str) -> str | None:
-    sheet = raw.sheet("Wording") if raw is not None else None
-    if sheet is None:
-        return None
-    for cell in sheet.find(key):
-        nxt = sheet.value(cell.row, cell.col + 1)
-        if nxt is not None and _code(nxt) == code:
-            return cell.coordinate
-    return None
+def _mistyped(key: str, code: str, stale: list[tuple[str, str]]) -> tuple[str, str] | None:
+    """The stale Wording row that is (key, code) with one of the two slightly mistyped, if one is."""
+    codes = difflib.get_close_matches(code, [c for k, c in stale if k == key], n=1, cutoff=0.75)
+    if codes:
+        return key, codes[0]
+    keys = difflib.get_close_matches(key, [k for k, c in stale if c == code], n=1, cutoff=0.75)
+    return (keys[0], code) if keys else None
 
 
 CHECKS = (
