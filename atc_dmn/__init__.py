@@ -4,7 +4,7 @@
 >>> model = load_model()                      # the shipped ATC model
 >>> result = model.evaluate({"diagnosis_confirmed": True, "stage": "IVB", "resectable": True})
 >>> result.decision["pathway"]
-'multimodal_curative_intent'
+'multimodal_therapy'
 """
 
 from __future__ import annotations

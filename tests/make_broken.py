@@ -369,7 +369,7 @@ CORPUS: tuple[Broken, ...] = (
     ),
     # -- table logic ----------------------------------------------------------------
     Broken(
-        "gap", "a unique table that misses a combination", "TABLE_GAP", "Stage", "B2", cells({"Stage!D14": '"IVA"'})
+        "gap", "a unique table that misses a combination", "TABLE_GAP", "Stage", "B2", cells({"Stage!D11": '"IVC","unknown"'})
     ),
     Broken(
         "overlap",
@@ -397,8 +397,8 @@ CORPUS: tuple[Broken, ...] = (
         "a rule copied twice",
         "RULE_DUPLICATE",
         "Actions",
-        "B19",
-        workbook(_copy_row("Actions", 18, 19, "AC15")),
+        "B20",
+        workbook(_copy_row("Actions", 19, 20, "AC16")),
     ),
     Broken(
         "shadowed_rule",
@@ -422,7 +422,7 @@ CORPUS: tuple[Broken, ...] = (
         "INPUT_UNTESTED",
         "Actions",
         "H3",
-        cells({"Actions!H18": "-"}),
+        cells({"Actions!H19": "-"}),
     ),
     Broken(
         "wording_missing",
@@ -447,7 +447,7 @@ CORPUS: tuple[Broken, ...] = (
         "GRAPH_CYCLE",
         "TNM Stage",
         "C3",
-        cells({"TNM Stage!C3": "Input conflict"}),
+        cells({"TNM Stage!C3": "Input conflict", "Stage Check!D3": "TNM stage"}),
     ),
     Broken(
         "output_not_produced",
@@ -466,7 +466,7 @@ CORPUS: tuple[Broken, ...] = (
         cells(
             {
                 "Surgery!C4": '"diagnostic_workup","staging_workup","resectability_assessment",'
-                '"multimodal_curative_intent","chemoradiotherapy","clinical_trial_or_palliative",'
+                '"multimodal_therapy","chemoradiotherapy","clinical_trial_or_palliative",'
                 '"clinical_trial","systemic_therapy"'
             }
         ),
