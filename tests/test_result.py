@@ -14,42 +14,13 @@ from typing import Any
 
 import openpyxl
 import pytest
+from spec_oracle import CODES
 
-from atc_dmn import FiredRule, ModelIdentity, Result, TableTrace, load_model
+from atc_dmn import FiredRule, ModelError, ModelIdentity, Result, TableTrace, load_model
+from atc_dmn.explain import render_text
 
-SPEC_CODES: dict[str, set[str]] = {
-    "stage": {"IVA", "IVB", "IVC", "unknown"},
-    "pathway": {
-        "diagnostic_workup",
-        "staging_workup",
-        "resectability_assessment",
-        "multimodal_curative_intent",
-        "chemoradiotherapy",
-        "clinical_trial_or_palliative",
-        "clinical_trial",
-        "systemic_therapy",
-        "palliative_care",
-    },
-    "surgery": {"total_thyroidectomy_with_neck_dissection", "palliative_airway_surgery", "none"},
-    "radiotherapy": {"adjuvant_ebrt", "definitive_ebrt", "none"},
-    "systemic_therapy": {"chemotherapy", "targeted_therapy", "clinical_trial", "pending_patient_decision", "none"},
-    "molecular_testing": {"recommended", "completed", "not_required"},
-    "actions": {
-        "neck_ct",
-        "tissue_biopsy",
-        "pet_ct_staging",
-        "ct_resectability_assessment",
-        "secure_airway",
-        "multidisciplinary_team",
-        "urgent_treatment_planning",
-        "prognostic_counseling",
-        "no_radioactive_iodine",
-        "supportive_care",
-        "consider_clinical_trial",
-        "avoid_aggressive_surgery",
-        "reassess_resectability_after_response",
-    },
-}
+# The spec's output codes (spec_oracle lists them from the spec, not from the workbook).
+SPEC_CODES: dict[str, set[str]] = {output: set(codes) for output, codes in CODES.items()}
 # The seed's reference list: five entries, unnumbered, in this order (title fragment, year).
 SPEC_REFERENCES = [
     ("Guideline Directed Topic Overview", "2025"),
@@ -113,8 +84,10 @@ def table_layout(book, sheet: str) -> tuple[list[str], dict[str, dict[str, Any]]
     return inputs, rules
 
 
-def parse_citations(cell: Any) -> tuple[int, ...]:
-    return tuple(int(n) for n in re.findall(r"\d+", str(cell or "")))
+def parse_citations(cell: Any) -> tuple[int | str, ...]:
+    """A Citations cell as written: numbers are the source's citations, words a model source's label."""
+    parts = re.findall(r"[A-Za-z][\w.-]*|\d+", str(cell or ""))
+    return tuple(int(p) if p.isdigit() else p for p in parts)
 
 
 # -- decision ---------------------------------------------------------------------
@@ -242,57 +215,95 @@ def test_trace_of_a_collect_table_lists_every_fired_rule(model):
 
 
 # -- references -------------------------------------------------------------------------
+# The spec (References): the seed's list as given, labelled A to E; two proposed pairings,
+# [2] -> B and [7] -> E, with their reasons; the other numbers unpaired; the AJCC 8th edition
+# listed apart as the model's own source of the staging rules.
+
+SPEC_PAIRINGS = {2: "B", 7: "E"}
 
 
-def citations_sheet(book) -> dict[int, tuple[Any, str]]:
-    ws = book["References"]
-    out = {}
-    for r in range(4, ws.max_row + 1):
-        number = ws.cell(row=r, column=2).value
-        if not isinstance(number, int):
-            break
-        out[number] = (ws.cell(row=r, column=3).value, ws.cell(row=r, column=4).value)
-    return out
-
-
-def test_references_are_the_citations_of_fired_rules(model, book):
-    sheet = citations_sheet(book)
-    for case in (CASE, {}, {"diagnosis_confirmed": True, "stage": "IVC", "patient_preference": "active_treatment"}):
+def test_references_are_the_citations_of_fired_rules(model):
+    for case in (CASE, {"diagnosis_confirmed": False}, {"diagnosis_confirmed": True, "m_category": "M1"}):
         result = model.evaluate(case)
-        cited = sorted({n for step in result.trace for rule in step.rules for n in rule.citations})
-        assert [ref["citation"] for ref in result.references] == cited
-        for ref in result.references:
-            assert ref["note"] == sheet[ref["citation"]][1]
+        cited = {n for step in result.trace for rule in step.rules for n in rule.citations}
+        assert {ref["citation"] for ref in result.references} == cited
+        numbers = [ref["citation"] for ref in result.references if isinstance(ref["citation"], int)]
+        assert numbers == sorted(numbers)
 
 
-def test_unpaired_citations_say_so_rather_than_guess(model, book):
-    # The seed cites [1]-[7] but does not number its reference list: no pairing is guessed.
-    sheet = citations_sheet(book)
-    assert sorted(sheet) == list(range(1, 8))
-    for _number, (entry, note) in sheet.items():
-        assert entry is None
-        assert note and "not" in note.lower()
-    for ref in model.evaluate(CASE).references:
-        assert ref["entry"] is None
-        assert ref["note"]
+def test_pairings_are_the_spec_proposals_with_their_status_and_reason(model):
+    seen = set()
+    for case in (CASE, {"diagnosis_confirmed": False}, {"diagnosis_confirmed": True, "m_category": "M1"}):
+        for ref in model.evaluate(case).references:
+            n = ref["citation"]
+            if n == "AJCC8":
+                assert ref["status"] == "model_source"
+                assert "AJCC" in ref["entry"]["title"] and "8th" in ref["entry"]["title"]
+                assert ref["entry"]["own"] is True
+            elif n in SPEC_PAIRINGS:
+                assert ref["status"] == "proposed"
+                assert ref["entry"]["entry"] == SPEC_PAIRINGS[n]
+                assert ref["reason"]
+            else:
+                assert (ref["status"], ref["entry"]) == ("unpaired", None)
+                assert "does not say" in ref["reason"]
+            seen.add(n)
+    assert {2, 7, "AJCC8"} <= seen
 
 
-def test_reference_list_is_the_seed_list_as_given(model):
-    listed = model.evaluate(CASE).reference_list
-    assert len(listed) == 5
+def test_reference_list_is_the_seed_list_labelled_a_to_e(model):
+    listed = [e for e in model.evaluate(CASE).reference_list if not e["own"]]
+    assert [e["entry"] for e in listed] == ["A", "B", "C", "D", "E"]
     for entry, (title, year) in zip(listed, SPEC_REFERENCES):
         assert title in entry["title"]
         assert entry["year"] == year
+    own = [e for e in model.evaluate(CASE).reference_list if e["own"]]
+    assert [e["entry"] for e in own] == ["AJCC8"]
+
+
+def test_text_shows_pairing_status_and_never_numbers_the_list(model):
+    text = render_text(model.evaluate(CASE), model)
+    refs = text[text.index("REFERENCES") :]
+    assert "[2] proposed pairing with entry B" in refs
+    assert "[1] not paired" in refs
+    for n in range(1, 6):
+        assert f"\n    {n}. " not in refs, "the reference list must not read as numbered 1-5"
+    assert "\n    A. Guideline Directed Topic Overview" in refs
+
+
+def test_confirming_a_pairing_in_the_workbook_shows_it(shipped_workbook):
+    row = shipped_workbook.row_of("References", 2, 2)  # citation [2]
+    path = shipped_workbook.copy({f"References!D{row}": "confirmed"})
+    ref = next(r for r in load_model(path).evaluate(CASE).references if r["citation"] == 2)
+    assert (ref["status"], ref["entry"]["entry"]) == ("confirmed", "B")
 
 
 def test_pairing_a_citation_in_the_workbook_shows_its_reference(shipped_workbook):
     row = shipped_workbook.row_of("References", 2, 1)  # citation [1]
-    path = shipped_workbook.copy({f"References!C{row}": 2})
+    path = shipped_workbook.copy({f"References!C{row}": "B", f"References!D{row}": "proposed"})
     result = load_model(path).evaluate(CASE)
     ref = next(r for r in result.references if r["citation"] == 1)
-    assert ref["entry"] is not None
+    assert (ref["status"], ref["entry"]["entry"]) == ("proposed", "B")
     assert SPEC_REFERENCES[1][0] in ref["entry"]["title"]
-    assert all(r["entry"] is None for r in result.references if r["citation"] != 1)
+
+
+@pytest.mark.parametrize(
+    ("entry", "status", "cell", "words"),
+    [
+        ("F", "proposed", "C", "not in the reference list"),
+        ("B", None, "D", "status"),
+        ("B", "maybe", "D", "status"),
+        (None, "proposed", "D", "no reference entry"),
+    ],
+)
+def test_a_broken_pairing_is_refused_at_its_cell(shipped_workbook, entry, status, cell, words):
+    row = shipped_workbook.row_of("References", 2, 1)
+    path = shipped_workbook.copy({f"References!C{row}": entry, f"References!D{row}": status})
+    with pytest.raises(ModelError) as err:
+        load_model(path)
+    found = [f for f in err.value.findings if f.code == "REFERENCE_PAIRING"]
+    assert found and found[0].sheet == "References" and found[0].cell == f"{cell}{row}"
+    assert words in found[0].message
 
 
 # -- model identity and notice --------------------------------------------------------------
@@ -321,6 +332,14 @@ def test_notice_is_present(model, book):
     notice = model.evaluate(CASE).notice
     assert notice == model_sheet(book)["notice"]
     assert "not a substitute for clinical judgement" in notice
+
+
+def test_notice_states_the_source_limits(model):
+    """The spec: AI-generated summary (2025-12-17) pending human review, on the 2012 ATA guideline and
+    2011-2020 reviews; the staging rules are the model's own (AJCC 8th edition)."""
+    notice = model.evaluate(CASE).notice
+    for words in ("AI-generated", "2025-12-17", "pending human review", "2012", "2011 to 2020", "AJCC 8th"):
+        assert words in notice
 
 
 # -- to_dict ------------------------------------------------------------------------------------
