@@ -83,6 +83,12 @@ def tnm_cases() -> list[dict[str, Any]]:
     return input_space.tnm_cases()
 
 
+@pytest.fixture(scope="session")
+def stage_fit_cases() -> list[dict[str, Any]]:
+    """Every recorded stage (or none) beside every T x N x M, each also missing, before the diagnosis (792 cases)."""
+    return input_space.stage_fit_cases()
+
+
 # -- copies of the shipped workbook -----------------------------------------------
 
 

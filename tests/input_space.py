@@ -50,3 +50,20 @@ def tnm_cases() -> list[dict[str, Any]]:
             )
         )
     return cases
+
+
+def stage_fit_cases() -> list[dict[str, Any]]:
+    """Every recorded stage (or none) beside every T x N x M, each also missing, before the diagnosis (792 cases).
+
+    The diagnosis and the airway status are left unknown, so a stage the TNM rules out must be refused
+    even here, and every other case answers with the work-up (and the airway assessment).
+    """
+    return [
+        _case({"t_category": t, "n_category": n, "m_category": m, "stage": stage, "resectable": True})
+        for t, n, m, stage in itertools.product(T_VALUES, N_VALUES, M_VALUES, STAGE_VALUES)
+    ]
+
+
+def all_cases() -> dict[str, list[dict[str, Any]]]:
+    """Every case space the agreement tests sweep, by name."""
+    return {"main": main_cases(), "tnm": tnm_cases(), "stage_fit": stage_fit_cases()}

@@ -1,8 +1,9 @@
-"""An independent, literal reading of ``shared/spec/decision-model.md``.
+"""An independent, literal reading of ``shared/spec/decision-model.md`` (model version 1.1.0).
 
 Tests compare the shipped workbook against this oracle over the whole input
 space, so a cell edit that departs from the specification is caught. It is
-test code only: the runtime never imports it.
+written from the spec alone, never from the workbook, and it is test code
+only: the runtime never imports it.
 """
 
 from __future__ import annotations
@@ -10,42 +11,117 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-TARGETABLE = {"BRAF_V600E", "NTRK_fusion", "RET_fusion", "ALK_fusion"}
-IVB_T = {"T3b", "T4", "T4a", "T4b"}
-IVA_T = {"T1", "T1a", "T1b", "T2", "T3", "T3a"}
-N_POSITIVE = {"N1", "N1a", "N1b"}
+MODEL_VERSION = "1.1.0"
+
+STAGES = frozenset({"IVA", "IVB", "IVC"})
+TARGETABLE = frozenset({"BRAF_V600E", "NTRK_fusion", "RET_fusion", "ALK_fusion"})
+IVB_T = frozenset({"T3b", "T4", "T4a", "T4b"})
+IVA_T = frozenset({"T1", "T1a", "T1b", "T2", "T3", "T3a"})
+N_POSITIVE = frozenset({"N1", "N1a", "N1b"})
+N_NEGATIVE = frozenset({"N0", "NX"})
+
+PATHWAYS = (
+    "diagnostic_workup",
+    "staging_workup",
+    "resectability_assessment",
+    "multimodal_therapy",
+    "chemoradiotherapy",
+    "clinical_trial_or_palliative",
+    "clinical_trial",
+    "systemic_therapy",
+    "palliative_care",
+)
+WORKUPS = frozenset({"diagnostic_workup", "staging_workup", "resectability_assessment"})
+# The spec's "Actions" table, in its order.
+ACTIONS = (
+    "neck_ct",
+    "tissue_biopsy",
+    "pet_ct_staging",
+    "ct_resectability_assessment",
+    "assess_airway",
+    "secure_airway",
+    "multidisciplinary_team",
+    "urgent_treatment_planning",
+    "prognostic_counseling",
+    "no_radioactive_iodine",
+    "supportive_care",
+    "consider_clinical_trial",
+    "avoid_aggressive_surgery",
+    "reassess_resectability_after_response",
+)
+PRE_DIAGNOSIS_ACTIONS = frozenset({"neck_ct", "tissue_biopsy", "assess_airway", "secure_airway"})
+# The spec's output codes, output by output.
+CODES: dict[str, frozenset[str]] = {
+    "stage": STAGES | {"unknown"},
+    "pathway": frozenset(PATHWAYS),
+    "surgery": frozenset({"total_thyroidectomy_with_neck_dissection", "palliative_airway_surgery", "none"}),
+    "radiotherapy": frozenset({"adjuvant_ebrt", "definitive_ebrt", "none"}),
+    "systemic_therapy": frozenset(
+        {"chemotherapy", "targeted_therapy", "clinical_trial", "pending_patient_decision", "none"}
+    ),
+    "molecular_testing": frozenset({"recommended", "completed", "not_required"}),
+    "actions": frozenset(ACTIONS),
+}
 
 
 class StageConflict(Exception):
-    """The given stage disagrees with the stage TNM decides."""
+    """The recorded stage is one that the T, N and M given rule out: an input error naming ``stage``."""
+
+    field = "stage"
+
+    def __init__(self, given: str, allowed: frozenset[str], tnm: dict[str, str]) -> None:
+        self.given = given
+        self.allowed = allowed
+        self.tnm = tnm
+        super().__init__(f"stage {given} is ruled out by {tnm} (allowed: {sorted(allowed)})")
 
 
 def tnm_stage(t: str | None, n: str | None, m: str | None) -> str:
+    """The stage that T, N and M decide on their own (AJCC 8th), or ``unknown``."""
     if m == "M1":
         return "IVC"
     if m == "M0":
         if t in IVB_T or n in N_POSITIVE:
             return "IVB"
-        if t in IVA_T and n in {"N0", "NX"}:
+        if t in IVA_T and n in N_NEGATIVE:
             return "IVA"
     return "unknown"
 
 
+def stages_allowed(t: str | None, n: str | None, m: str | None) -> frozenset[str]:
+    """The recorded stages that T, N and M (each possibly missing) still allow: the spec's three rules."""
+    allowed = set(STAGES)
+    if m == "M1":
+        allowed &= {"IVC"}
+    if m == "M0":
+        allowed.discard("IVC")
+    if t in IVB_T or n in N_POSITIVE:
+        allowed.discard("IVA")
+    if m == "M0" and t in IVA_T and n in N_NEGATIVE:
+        allowed &= {"IVA"}
+    return frozenset(allowed)
+
+
 def decide(case: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the seven output codes for a normalised case (None = missing)."""
+    """The seven output codes for a normalised case (None = missing), or :class:`StageConflict`."""
     g = case.get
-    derived = tnm_stage(g("t_category"), g("n_category"), g("m_category"))
+    t, n, m = g("t_category"), g("n_category"), g("m_category")
     given = g("stage")
-    if given is not None and derived != "unknown" and derived != given:
-        raise StageConflict(f"{given} vs {derived}")
-    stage = given if given is not None else derived
+    if given is not None:
+        allowed = stages_allowed(t, n, m)
+        if given not in allowed:
+            tnm = {k: v for k, v in (("t_category", t), ("n_category", n), ("m_category", m)) if v is not None}
+            raise StageConflict(given, allowed, tnm)
+        stage = given
+    else:
+        stage = tnm_stage(t, n, m)
     pref = g("patient_preference") or "undecided"
     alteration = g("targetable_alteration") or "not_tested"
     targetable = alteration in TARGETABLE
     dx = g("diagnosis_confirmed") is True
     resectable = g("resectable")
     trial = g("clinical_trial_available")
-    airway = g("airway_compromise") is True
+    airway = g("airway_compromise")
 
     if not dx:
         pathway = "diagnostic_workup"
@@ -56,7 +132,7 @@ def decide(case: Mapping[str, Any]) -> dict[str, Any]:
     elif stage in {"IVA", "IVB"} and resectable is None:
         pathway = "resectability_assessment"
     elif stage in {"IVA", "IVB"} and resectable is True:
-        pathway = "multimodal_curative_intent"
+        pathway = "multimodal_therapy"
     elif stage in {"IVA", "IVB"}:
         pathway = "chemoradiotherapy"
     elif pref == "undecided":
@@ -66,20 +142,16 @@ def decide(case: Mapping[str, Any]) -> dict[str, Any]:
     else:
         pathway = "systemic_therapy"
 
-    workups = {"diagnostic_workup", "staging_workup", "resectability_assessment"}
-    if pathway == "multimodal_curative_intent":
+    if pathway == "multimodal_therapy":
         surgery = "total_thyroidectomy_with_neck_dissection"
-    elif pathway not in workups and airway:
+    elif pathway not in WORKUPS and airway is True:
         surgery = "palliative_airway_surgery"
     else:
         surgery = "none"
 
-    radiotherapy = {
-        "multimodal_curative_intent": "adjuvant_ebrt",
-        "chemoradiotherapy": "definitive_ebrt",
-    }.get(pathway, "none")
+    radiotherapy = {"multimodal_therapy": "adjuvant_ebrt", "chemoradiotherapy": "definitive_ebrt"}.get(pathway, "none")
 
-    if pathway == "multimodal_curative_intent":
+    if pathway == "multimodal_therapy":
         systemic = "chemotherapy"
     elif pathway in {"chemoradiotherapy", "systemic_therapy"}:
         systemic = "targeted_therapy" if targetable else "chemotherapy"
@@ -104,7 +176,9 @@ def decide(case: Mapping[str, Any]) -> dict[str, Any]:
         actions.append("pet_ct_staging")
     if pathway == "resectability_assessment":
         actions.append("ct_resectability_assessment")
-    if airway:
+    if airway is None:
+        actions.append("assess_airway")
+    if airway is True:
         actions.append("secure_airway")
     if dx:
         actions += [
@@ -114,7 +188,7 @@ def decide(case: Mapping[str, Any]) -> dict[str, Any]:
             "no_radioactive_iodine",
             "supportive_care",
         ]
-        if pathway in {"multimodal_curative_intent", "chemoradiotherapy", "systemic_therapy"} and trial is not False:
+        if pathway in {"multimodal_therapy", "chemoradiotherapy", "systemic_therapy"} and trial is not False:
             actions.append("consider_clinical_trial")
         if stage == "IVC" or pathway == "chemoradiotherapy":
             actions.append("avoid_aggressive_surgery")
@@ -130,3 +204,21 @@ def decide(case: Mapping[str, Any]) -> dict[str, Any]:
         "molecular_testing": molecular,
         "actions": actions,
     }
+
+
+def expected_outcome(case: Mapping[str, Any]) -> tuple[Any, ...]:
+    """What the spec answers for a normalised case, in a comparable form.
+
+    ``("ok", ((output, code), ...))`` with the actions as a sorted tuple (the spec
+    fixes no order), or ``("refused", "stage")``.
+    """
+    try:
+        decision = decide(case)
+    except StageConflict as conflict:
+        return ("refused", conflict.field)
+    return ("ok", comparable(decision))
+
+
+def comparable(decision: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """A decision as sorted (output, code) pairs, the action list sorted: what the spec fixes."""
+    return tuple(sorted((k, tuple(sorted(v)) if isinstance(v, list | tuple) else v) for k, v in decision.items()))
