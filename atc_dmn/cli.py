@@ -314,6 +314,43 @@ def test_command(workbook: str | None, cases_file: str | None, fmt: str) -> None
     sys.exit(0 if report.ok else 1)
 
 
+@main.command()
+@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the tidied workbook here (default: replace WORKBOOK).",
+)
+@handle_errors
+def tidy(workbook: str, out: str | None) -> None:
+    """Rebuild a workbook's drop-downs and layout from its content; no cell's value changes.
+
+    Drop-downs on every rule column from its allowed values (row 4) and on the
+    Test sheet, frozen headers, wrapped text, widths, row heights and a
+    landscape print layout. A workbook with validation errors is refused (exit 3).
+
+    \b
+    Examples:
+      atc-dmn tidy decisions/atc_treatment.xlsx
+      atc-dmn tidy my_copy.xlsx -o tidied.xlsx
+    """
+    from .tidy import tidy as tidy_workbook
+
+    try:
+        report = tidy_workbook(workbook, out)
+    except OSError as exc:
+        raise click.FileError(exc.filename or out or workbook, exc.strerror or str(exc)) from None
+    click.echo(
+        f"{report.path}: {report.dropdowns} drop-downs from {report.lists} lists, "
+        f"layout of {report.sheets} sheets; no cell value changed"
+    )
+    if report.warnings:
+        click.echo(f"{_plural(len(report.warnings), 'warning')} remain: run 'atc-dmn validate' to see them")
+
+
 def _text(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ", ".join(map(str, value)) + "]"

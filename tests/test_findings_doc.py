@@ -11,6 +11,7 @@ SOURCES = [
     "atc_dmn/testing.py",
     "atc_dmn/reference.py",
     "atc_dmn/errors.py",
+    "atc_dmn/tidy.py",
     *sorted(
         str(p.relative_to(REPO))
         for package in ("loader", "validate")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..dropdowns import LISTS_SHEET
 from ..findings import Findings
 from ..model import Variable
 from ..workbook import RawWorkbook, Sheet, get_column_letter
 
 # Sheets of the format that never hold a decision table.
-RESERVED = ("Glossary", "Decision", "Test", "Model", "Wording", "References")
+# LISTS_SHEET is the hidden sheet of drop-down lists that ``atc-dmn tidy`` writes.
+RESERVED = ("Glossary", "Decision", "Test", "Model", "Wording", "References", LISTS_SHEET)
 
 
 class Stop(Exception):
