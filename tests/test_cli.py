@@ -129,7 +129,7 @@ def test_set_alone(model):
     sets = ["--set", "diagnosis_confirmed=true", "--set", "stage=IVB", "--set", "resectable=true"]
     done = runner.invoke(main, ["evaluate", "--format", "json", *sets])
     assert done.exit_code == 0, done.stderr
-    assert json.loads(done.stdout)["decision"]["pathway"] == "multimodal_curative_intent"
+    assert json.loads(done.stdout)["decision"]["pathway"] == "multimodal_therapy"
 
 
 def test_set_without_equals_is_an_input_error():
@@ -389,7 +389,7 @@ def test_batch_csv_output_keeps_every_row(model, tmp_path):
     rows = done.stdout.strip().splitlines()
     assert rows[0].startswith("case,status,stage,pathway")
     assert [r.split(",")[1] for r in rows[1:]] == ["ok", "error", "ok", "ok", "error"]
-    assert "multimodal_curative_intent" in rows[1]
+    assert "multimodal_therapy" in rows[1]
 
 
 def test_batch_all_good_exits_0(model, tmp_path, run_atc):

@@ -67,7 +67,7 @@ def test_evaluate_imports_no_pandas_or_pydmnrules_and_no_openpyxl_once_cached(ru
         assert again.returncode == 0, again.stderr[-2000:]
         assert "atc_dmn" in warm and "click" in warm
         assert not warm & set(HEAVY), sorted(warm & set(HEAVY))
-    assert json.loads(first.stdout)["decision"]["pathway"] == "multimodal_curative_intent"
+    assert json.loads(first.stdout)["decision"]["pathway"] == "multimodal_therapy"
 
 
 def test_inputs_and_batch_stay_light_with_a_warm_cache(run_cold, case_file: Path, tmp_path: Path) -> None:

@@ -26,11 +26,44 @@ def small(tmp_path: Path, tests: list[tuple[str, dict[str, Any], dict[str, Any],
 # -- the shipped workbook -------------------------------------------------------------------
 
 
-def test_shipped_test_sheet_passes_and_covers_every_rule(model: DecisionModel) -> None:
+def test_sheet_case_ids(path: Path) -> list[str]:
+    """The Test sheet's case ids, read with openpyxl: column B below the 'Case' heading, up to the first blank."""
+    rows = list(openpyxl.load_workbook(path, read_only=True)["Test"].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if len(row) > 1 and row[1] == "Case") + 1
+    ids = []
+    for row in rows[start:]:
+        if len(row) < 2 or row[1] is None:
+            break
+        ids.append(str(row[1]))
+    return ids
+
+
+test_sheet_case_ids.__test__ = False  # a helper, not a test
+
+
+def workbook_rule_count(path: Path) -> int:
+    """How many rules the workbook's tables hold, read with openpyxl: the Decision sheet's tables, one id a row."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = list(book["Decision"].iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if "Execute Decision Tables" in row) + 1
+    column = rows[start - 1].index("Execute Decision Tables")
+    total = 0
+    for row in rows[start:]:
+        if len(row) <= column or row[column] is None:
+            break
+        for rule in book[row[column]].iter_rows(min_row=5, min_col=2, max_col=2, values_only=True):
+            if rule[0] is None:
+                break
+            total += 1
+    return total
+
+
+def test_shipped_test_sheet_passes_and_covers_every_rule(model: DecisionModel, shipped_path: Path) -> None:
     report = run_tests(model)
-    assert len(report.outcomes) == len(model.model.tests) >= 26
+    assert [o.id for o in report.outcomes] == [c.id for c in model.model.tests] == test_sheet_case_ids(shipped_path)
     assert [o.id for o in report.outcomes if not o.passed] == []
-    total = sum(len(t.rules) for t in model.model.tables)
+    total = workbook_rule_count(shipped_path)
+    assert total == sum(len(t.rules) for t in model.model.tables)
     assert (report.coverage.total, report.coverage.covered) == (total, total)
     assert report.coverage.percent == 100.0
     assert report.coverage.uncovered == ()
@@ -60,15 +93,23 @@ def test_the_coverage_walk_fires_what_the_engine_reports(model: DecisionModel) -
 
 
 def test_a_refused_case_covers_the_check_rule_that_refuses_it(model: DecisionModel) -> None:
-    fired = fired_rules(model, {"diagnosis_confirmed": True, "stage": "IVA", "m_category": "M1"})
-    assert fired == [("TNM Stage", "TS1"), ("Stage", "ST8")]
+    case = {"diagnosis_confirmed": True, "stage": "IVA", "m_category": "M1"}
+    fired = fired_rules(model, case)
+    with pytest.raises(InputError) as refusal:
+        model.evaluate(case)
+    # The walk stops at the rule the refusal names, after the rules of the tables before it.
+    table, rule_id = fired[-1]
+    assert f"rule {rule_id} of table '{table}'" in str(refusal.value)
+    order = [t.name for t in model.model.tables]
+    assert [t for t, _ in fired] == order[: order.index(table) + 1]
 
 
-def test_shipped_command_passes_with_full_coverage(run_atc) -> None:
+def test_shipped_command_passes_with_full_coverage(run_atc, shipped_path: Path) -> None:
     proc = run_atc("test")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "0 failed" in proc.stdout
-    assert "rule coverage: 56 of 56 rules (100%)" in proc.stdout
+    total = workbook_rule_count(shipped_path)
+    assert f"rule coverage: {total} of {total} rules (100%)" in proc.stdout
     assert "warning" not in proc.stdout
 
 
@@ -184,7 +225,7 @@ def test_csv_cases_through_the_command(tmp_path: Path, run_atc) -> None:
     cases = tmp_path / "cases.csv"
     cases.write_text(
         "id,diagnosis_confirmed,stage,resectable,expected.pathway,expected.actions\n"
-        "a,true,IVB,true,multimodal_curative_intent,\n"
+        "a,true,IVB,true,multimodal_therapy,\n"
         "b,true,IVB,false,chemoradiotherapy,multidisciplinary_team\n",
         encoding="utf-8",
     )
