@@ -134,7 +134,7 @@ class TestCase:
     expected: dict[str, Any]
     expected_error: str | None = None
     reason: str = ""  # why the expected values are right (the optional Reason column)
-    cells: dict[str, str] = field(default_factory=dict)  # input or output key (or "error", "id") -> its cell
+    cells: dict[str, str] = field(default_factory=dict)  # input key, "expected.<output>", "id" -> its cell
 
 
 @dataclass(frozen=True)

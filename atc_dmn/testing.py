@@ -16,9 +16,8 @@ the check rule that refuses a case whose inputs contradict each other.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import hitpolicy
@@ -26,7 +25,8 @@ from .cases import guess_format, iter_cases, read_text
 from .engine import DecisionModel
 from .errors import DmnError, EvaluationError, InputError
 from .findings import WARNING, Finding
-from .model import CHECK_PASSED
+from .model import CHECK_PASSED, TestCase
+from .sheet_cases import ERROR, EXPECTED, SHEET, expected_items, scalar, sheet_findings, sheet_value
 
 ERROR_KEY = "error"
 
@@ -38,14 +38,19 @@ class Mismatch:
     output: str
     expected: Any
     actual: Any
+    cell: str = ""  # "Test!O12" for a Test sheet case
 
     def to_dict(self) -> dict[str, Any]:
-        return {"output": self.output, "expected": self.expected, "actual": self.actual}
+        return {"output": self.output, "expected": self.expected, "actual": self.actual, "cell": self.cell}
 
 
 @dataclass(frozen=True)
 class CaseOutcome:
-    """What happened to one case: ``problem`` explains a failure that is not an output mismatch."""
+    """What happened to one case.
+
+    ``problem`` says in words why it failed; for a Test sheet case it names the cells (``Test!O12``)
+    that differ or hold a value the model cannot take, and ends with the case's ``reason``.
+    """
 
     id: str
     description: str
@@ -54,6 +59,8 @@ class CaseOutcome:
     mismatches: tuple[Mismatch, ...] = ()
     problem: str = ""
     fired: tuple[tuple[str, str], ...] = ()
+    reason: str = ""  # why the expected values are right (the Test sheet's Reason column)
+    refused: str = ""  # the input a refusal named
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +70,8 @@ class CaseOutcome:
             "passed": self.passed,
             "mismatches": [m.to_dict() for m in self.mismatches],
             "problem": self.problem,
+            "reason": self.reason,
+            "refused": self.refused,
             "fired": [f"{table}:{rule}" for table, rule in self.fired],
         }
 
@@ -121,12 +130,12 @@ def run_tests(model: DecisionModel, cases_file: str | None = None, *, sheet: boo
     """Run the Test sheet's cases (unless ``sheet`` is False) and those of ``cases_file``."""
     report = SuiteReport(model.model.path)
     if sheet:
+        notes = {f.location: f for f in sheet_findings(model.model)}
         for case in model.model.tests:
             where = f"Test sheet row {case.row}"
-            inputs = {k: _sheet_value(v) for k, v in case.inputs.items()}
-            report.outcomes.append(
-                run_case(model, case.id, case.description, where, inputs, case.expected, case.expected_error)
-            )
+            inputs = {k: sheet_value(v) for k, v in case.inputs.items()}
+            done = run_case(model, case.id, case.description, where, inputs, case.expected, case.expected_error)
+            report.outcomes.append(_on_the_sheet(done, case, notes))
     if cases_file is not None:
         text = read_text(cases_file)
         for record in iter_cases(text, guess_format(cases_file, text)):
@@ -157,18 +166,24 @@ def run_case(
 ) -> CaseOutcome:
     """Evaluate one case and compare it with what it expects."""
 
-    def outcome(passed: bool, fired: Iterable[tuple[str, str]], problem: str = "", mismatches=()) -> CaseOutcome:
-        return CaseOutcome(case_id, description, source, passed, tuple(mismatches), problem, tuple(fired))
+    def outcome(
+        passed: bool, fired: Iterable[tuple[str, str]], problem: str = "", mismatches=(), refused: str = ""
+    ) -> CaseOutcome:
+        return CaseOutcome(
+            case_id, description, source, passed, tuple(mismatches), problem, tuple(fired), refused=refused
+        )
 
     try:
         result = model.evaluate(inputs)
     except InputError as error:
         fired = fired_rules(model, inputs)
+        field = error.field
         if expected_error is None:
-            return outcome(False, fired, f"refused: {error}")
-        if not _names(model, error.field, expected_error):
-            return outcome(False, fired, f"refused naming '{error.field}', expected '{expected_error}': {error}")
-        return outcome(True, fired)
+            return outcome(False, fired, f"refused: {error}", refused=field)
+        if not _names(model, field, expected_error):
+            problem = f"refused naming '{field}', expected '{expected_error}': {error}"
+            return outcome(False, fired, problem, refused=field)
+        return outcome(True, fired, refused=field)
     except EvaluationError as error:
         return outcome(False, fired_rules(model, inputs), f"no answer: {error}")
     fired = [(step.table, rule.id) for step in result.trace for rule in step.rules]
@@ -184,6 +199,29 @@ def run_case(
         if not same_value(want, got):
             mismatches.append(Mismatch(key, want, got))
     return outcome(not mismatches, fired, "", mismatches)
+
+
+def _on_the_sheet(outcome: CaseOutcome, case: TestCase, notes: Mapping[str, Finding]) -> CaseOutcome:
+    """A Test sheet case's outcome naming its cells, with what ``validate`` says of them, and its reason."""
+    if outcome.passed:
+        return replace(outcome, reason=case.reason)
+
+    def cell(key: str) -> str:
+        return f"{SHEET}!{case.cells[key]}" if key in case.cells else ""
+
+    mismatches = tuple(replace(m, cell=cell(EXPECTED + m.output)) for m in outcome.mismatches)
+    said = []
+    for m in mismatches:
+        note = notes.get(m.cell)
+        said.append(f"{m.cell}: {note.message}" if note else f"{m.cell}: {m.output} is not what the case expects")
+    if outcome.problem:
+        # A wrong refusal is the Expected error cell's business; an unexpected one, the refused input's.
+        where = cell(ERROR) if case.expected_error is not None else cell(outcome.refused) if outcome.refused else ""
+        note = notes.get(where)
+        extra = note is not None and note.message.split(": ", 1)[-1] not in outcome.problem
+        said.append(f"{where}: " * bool(where) + outcome.problem + (f" ({note.message})" if extra else ""))
+    problem = "; ".join(said) + (f". Reason given for the expected values: {case.reason}" if case.reason else "")
+    return replace(outcome, mismatches=mismatches, problem=problem, reason=case.reason)
 
 
 def _names(model: DecisionModel, field_name: str, expected: str) -> bool:
@@ -255,47 +293,8 @@ def coverage(model: DecisionModel, fired: Iterable[Iterable[tuple[str, str]]]) -
 # -- comparing values ------------------------------------------------------------------
 
 
-def _scalar(value: Any) -> str:
-    """A value as comparable text: 5 and "5" and 5.0 agree, true and "TRUE" agree, "x" and x agree."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value).strip()
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        text = text[1:-1]
-    return text.lower() if text.lower() in ("true", "false", "null") else text
-
-
-def _as_list(value: Any) -> list[Any]:
-    if isinstance(value, list | tuple):
-        return list(value)
-    if value is None:
-        return []
-    text = str(value).strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1]
-    return [part.strip() for part in re.split(r"[;,]", text) if part.strip()]
-
-
 def same_value(expected: Any, actual: Any) -> bool:
     """Whether an expected value (as written in a sheet or a file) matches an output."""
     if isinstance(actual, list):
-        return {_scalar(v) for v in _as_list(expected)} == {_scalar(v) for v in actual}
-    return _scalar(expected) == _scalar(actual)
-
-
-def _sheet_value(value: Any) -> Any:
-    """A Test sheet input cell as a case value: "IVB" in quotes or not, null for missing."""
-    if isinstance(value, str):
-        text = value.strip()
-        if len(text) >= 2 and text[0] == text[-1] == '"':
-            return text[1:-1]
-        if text == "null":
-            return None
-        return text
-    return value
+        return set(expected_items(expected)) == {scalar(v) for v in actual}
+    return scalar(expected) == scalar(actual)

@@ -9,6 +9,7 @@ REPO = Path(__file__).resolve().parent.parent
 SOURCES = [
     "atc_dmn/workbook.py",
     "atc_dmn/testing.py",
+    "atc_dmn/sheet_cases.py",
     "atc_dmn/reference.py",
     "atc_dmn/errors.py",
     "atc_dmn/tidy.py",

@@ -6,9 +6,14 @@ from typing import Any
 
 from ..feel import cell_text
 from ..model import TestCase
+from ..sheet_cases import ERROR, EXPECTED, ID
 from .context import Context, coord
 
 __test__ = False  # read by the loader; pytest, going by the file name, would look for tests here
+
+# Headings that are not variables: the case id, what the case is, the refusal it expects, and why its
+# expected values are right (a one-line reason for a hand-checked case).
+NOTES = ("Case", "Description", "Expected error", "Reason")
 
 
 def read_test_cases(ctx: Context) -> tuple[TestCase, ...]:
@@ -27,7 +32,7 @@ def read_test_cases(ctx: Context) -> tuple[TestCase, ...]:
         columns.append((col, sheet.text(r, col)))
         col += 1
     for hc, h in columns:
-        if h not in ("Case", "Description", "Expected error", "Reason") and h not in ctx.variables:
+        if h not in NOTES and h not in ctx.variables:
             findings.error(
                 "TEST_HEADING",
                 f"test heading '{h}' is not a Glossary variable",
@@ -42,19 +47,25 @@ def read_test_cases(ctx: Context) -> tuple[TestCase, ...]:
         inputs: dict[str, Any] = {}
         expected: dict[str, Any] = {}
         error = None
-        desc = ""
+        desc = reason = ""
+        cells = {ID: coord(row, c)}
         for hc, h in columns:
             value = sheet.value(row, hc)
             if h == "Description":
                 desc = sheet.text(row, hc)
+            elif h == "Reason":
+                reason = sheet.text(row, hc)
             elif h == "Expected error":
                 error = sheet.text(row, hc) or None
+                cells[ERROR] = coord(row, hc)
             elif h in ctx.variables and value is not None and cell_text(value) != "":
                 var = ctx.variables[h]
                 if var.role == "input":
                     inputs[var.key] = value
+                    cells[var.key] = coord(row, hc)
                 elif var.role == "output":
                     expected[var.key] = value
-        cases.append(TestCase(case_id, desc, row, inputs, expected, error))
+                    cells[EXPECTED + var.key] = coord(row, hc)
+        cases.append(TestCase(case_id, desc, row, inputs, expected, error, reason, cells))
         row += 1
     return tuple(cases)

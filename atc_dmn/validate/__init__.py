@@ -19,7 +19,18 @@ from ..errors import ModelError
 from ..findings import ERROR, WARNING, Finding, Findings
 from ..model import Model
 from ..workbook import RawWorkbook
-from . import conflicts, dropdowns, gaps, graph, overlaps, shadowed, structure, unreachable_outputs, untested_inputs
+from . import (
+    cases,
+    conflicts,
+    dropdowns,
+    gaps,
+    graph,
+    overlaps,
+    shadowed,
+    structure,
+    unreachable_outputs,
+    untested_inputs,
+)
 from .context import Context
 
 Check = Callable[[Context], None]
@@ -34,6 +45,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("shadowed", shadowed.check),
     ("unreachable_outputs", unreachable_outputs.check),
     ("untested_inputs", untested_inputs.check),
+    ("test_sheet", cases.check),
     ("dropdowns", dropdowns.check),
 )
 
