@@ -436,3 +436,32 @@ def test_an_analysis_cut_short_is_a_warning_not_a_refusal(tmp_path: Path, monkey
     limits = [f for f in rep.findings if f.code == "ANALYSIS_LIMIT"]
     assert limits and all(f.severity == "warning" for f in limits)
     assert rep.ok
+
+
+# -- a blank input cell: the finding is at the blank cell ------------------------------------------------
+
+
+def test_a_blank_cell_that_makes_rules_conflict_is_where_the_conflict_is_reported(tiny_workbook) -> None:
+    # S2's M category cell left blank: it now also matches M1, where S3 gives another stage.
+    rules = [TNM["rules"][0], ("S2", ['"T2"', None], ['"early"']), *TNM["rules"][2:]]
+    rep = validate_workbook(tiny_workbook([table(hp="A", rules=rules)]))
+    (found,) = only(rep, "RULE_CONFLICT")
+    assert (found.cell, found.rule) == ("D6", "S2")
+    assert found.message.startswith("D6 is blank: a blank input cell means any value")
+    assert "now conflicts with S3" in found.message
+    assert "or - if any value is meant" in found.hint
+
+
+def test_a_blank_cell_that_hides_a_later_rule_is_where_the_shadowing_is_reported(tiny_workbook) -> None:
+    # S0's T category cell left blank in a first-hit table: S0 now matches every M0 case before S1, S2, S4.
+    rules = [("S0", [None, '"M0"'], ['"early"']), *TNM["rules"]]
+    rep = validate_workbook(tiny_workbook([table(hp="F", rules=rules)]))
+    found = only(rep, "RULE_SHADOWED")
+    assert [(f.cell, f.rule) for f in found] == [("C5", "S1"), ("C5", "S2"), ("C5", "S4")]
+    assert all("C5 is blank" in f.message and "rule S0" in f.message for f in found)
+
+
+def test_a_dash_is_any_value_on_purpose_and_reported_at_the_rules(tiny_workbook) -> None:
+    rules = [("S0", ["-", '"M0"'], ['"early"']), *TNM["rules"]]
+    rep = validate_workbook(tiny_workbook([table(hp="F", rules=rules)]))
+    assert [f.cell for f in only(rep, "RULE_SHADOWED")] == ["B6", "B7", "B9"]
