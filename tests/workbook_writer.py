@@ -148,14 +148,14 @@ def write_workbook(
 
     ws = wb.create_sheet("References")
     ws["B2"] = "Citations"
-    for j, h in enumerate(["Citation", "Reference entry", "Note"]):
+    for j, h in enumerate(["Citation", "Reference entry", "Status", "Reason"]):
         ws.cell(row=3, column=2 + j, value=h)
     if references:
-        ws["B4"], ws["C4"] = 1, 1
+        ws["B4"], ws["C4"], ws["D4"] = 1, "A", "confirmed"
         ws["B6"] = "Reference list"
         for j, h in enumerate(["Entry", "Type", "Title", "Source", "Year"]):
             ws.cell(row=7, column=2 + j, value=h)
-        for j, v in enumerate([1, "Guideline", "A guideline", "A publisher", "2025"]):
+        for j, v in enumerate(["A", "Guideline", "A guideline", "A publisher", "2025"]):
             ws.cell(row=8, column=2 + j, value=v)
 
     if tests is not None:
