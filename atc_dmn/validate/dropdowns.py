@@ -11,6 +11,9 @@ quoting of inline lists when it saves). **DROPDOWN_RANGE** (warning). Rules
 below the drop-down's last row get none, or a drop-down sits on cells that
 hold no rule of a column (headings, notes, a column moved away).
 **DROPDOWN_MISSING** (warning). A column with allowed values has no drop-down.
+
+A workbook with no drop-down at all gets none of these: it never had any
+to go stale (a generated workbook, or one whose author does not want them).
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ def check(ctx: Context) -> None:
     if ctx.raw is None:
         return
     found = read_validations(ctx.model.path, ctx.model.sha256)
-    if found is None:
-        return
+    if found is None or not any(found.sheets.values()):
+        return  # a workbook without any drop-down chose not to have them: nothing has gone stale
     dropdowns = wanted(ctx.model, ctx.raw)
     hint = f"Run `atc-dmn tidy {ctx.model.path}` to rebuild the drop-downs from the allowed values."
     tables = {(t.sheet, c): t.name for t in ctx.model.tables for c in _columns(t)}
