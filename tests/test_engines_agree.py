@@ -1,102 +1,165 @@
-"""The compiled engine and pyDMNrules (the reference engine) agree over the whole input space.
+"""The compiled engine, pyDMNrules (the reference engine) and the spec agree over the whole input space.
 
-Both engines see only the normalised case (``evaluate_reference`` normalises
-with the model's own code before pyDMNrules is called), so cases that
-normalise alike (a missing preference and ``undecided``, a missing alteration
-and ``not_tested``) are sent to pyDMNrules once; every one of the 9,072
-combinations is still compared, each against the reference answer for its
-normalised form. That keeps this test to one pass of about 6,600
-pyDMNrules decisions (some 20 ms each on this model), shared between the
-machine's cores by forked workers that inherit the session's loaded
-pyDMNrules instance, so nothing is imported or loaded twice.
+The spaces are ``tests/input_space.py``'s: every combination of the main
+inputs, every T x N x M with and without each recorded stage, and every
+recorded stage beside every incomplete TNM before the diagnosis. Both
+engines see only the normalised case, so cases that normalise alike are
+decided by pyDMNrules once; every case is still compared, against the
+reference answer for its normalised form.
+
+pyDMNrules' answers come from ``tests/snapshots/`` while the snapshot's key
+(workbook SHA-256, pyDMNrules version, adapter, case space) matches, and are
+recomputed live otherwise; see ``tests/reference_snapshot.py``.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections.abc import Callable
+import math
+import random
 from typing import Any
 
+import input_space
 import pytest
+import reference_snapshot as snap
+from spec_oracle import expected_outcome
 
 from atc_dmn import InputError
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-
-def signature(result) -> tuple[Any, ...]:
-    """What must agree: every output code, and the rule ids fired in each table."""
-    decision = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in result.decision.items()))
-    fired = tuple((step.table, tuple(r.id for r in step.rules)) for step in result.trace)
-    return decision, fired
+SPACES = input_space.all_cases()
 
 
-def outcome(evaluate, case: dict[str, Any]) -> tuple[Any, ...]:
-    try:
-        return ("ok", signature(evaluate(case)))
-    except InputError as error:
-        return ("refused", error.field)
+@pytest.fixture(scope="module")
+def answers(model) -> snap.ReferenceAnswers:
+    if snap.pydmnrules_version() is None:
+        pytest.importorskip("pyDMNrules", reason="the reference engine needs the 'reference' extra")
+    return snap.answers(model, SPACES)
 
 
-_forked: dict[str, Callable[[dict[str, Any]], Any]] = {}
+def as_spec_outcome(outcome: list[Any]) -> tuple[Any, ...]:
+    """An engine's outcome in the oracle's form: decision codes only, actions as a set; or the refused field."""
+    if outcome[0] == "ok":
+        decision = outcome[1]
+        return ("ok", tuple(sorted((k, tuple(sorted(v)) if isinstance(v, list) else v) for k, v in decision.items())))
+    return tuple(outcome)
 
 
-def _reference_outcomes(cases: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [outcome(_forked["reference"], case) for case in cases]
+def test_reference_snapshot_is_current(answers):
+    if answers.source == "snapshot":
+        return
+    if answers.written:
+        print(f"rewrote {snap.SNAPSHOT}")
+        return
+    pytest.fail(
+        "the pyDMNrules snapshot is stale, so every pyDMNrules answer was recomputed live ("
+        + "; ".join(answers.stale)
+        + "); "
+        + snap.REFRESH
+    )
 
 
-def reference_outcomes(reference, cases: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """The reference engine's outcome for each case, in order, on every core when the OS can fork."""
-    workers = min(os.cpu_count() or 1, 4)
-    if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return _serial(reference, cases)
-    _forked["reference"] = reference
-    size = -(-len(cases) // (workers * 4))
-    chunks = [cases[i : i + size] for i in range(0, len(cases), size)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        parts = pool.map(_reference_outcomes, chunks)
-    return [answer for part in parts for answer in part]
-
-
-def _serial(reference, cases: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    return [outcome(reference, case) for case in cases]
-
-
-def compare(model, reference, cases: list[dict[str, Any]]) -> tuple[int, int, list[Any]]:
-    distinct: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for case in cases:
-        distinct.setdefault(tuple(model.normalise(case).items()), case)
-    answers = dict(zip(distinct, reference_outcomes(reference, list(distinct.values()))))
+@pytest.mark.parametrize("space", list(SPACES))
+def test_engines_agree(model, answers, space):
+    """Same decision codes (actions in the same order), same fired rule ids per table, or the same refusal."""
     mismatches = []
-    refused = 0
-    for case in cases:
-        key = tuple(model.normalise(case).items())
-        compiled = outcome(model.evaluate, case)
-        refused += compiled[0] == "refused"
-        if compiled != answers[key]:
-            mismatches.append((case, compiled, answers[key]))
-    return len(answers), refused, mismatches
+    for case in SPACES[space]:
+        compiled = snap.outcome(model.evaluate, case)
+        reference = answers[snap.case_key(model, case)]
+        if compiled != reference:
+            mismatches.append((case, compiled, reference))
+    assert not mismatches, f"{len(mismatches)} disagreements ({answers.source}), e.g. {mismatches[:3]}"
 
 
-def test_forked_workers_answer_like_the_parent(model, reference, main_cases):
-    sample = main_cases[::401]
-    assert reference_outcomes(reference, sample) == _serial(reference, sample)
+@pytest.mark.parametrize("space", list(SPACES))
+def test_reference_engine_answers_as_specified(model, answers, space):
+    """pyDMNrules on the shipped workbook gives the spec's codes, or refuses naming the field the spec names."""
+    mismatches = []
+    for case in SPACES[space]:
+        key = snap.case_key(model, case)
+        expected = expected_outcome(dict(key))
+        got = as_spec_outcome(answers[key])
+        if got != expected:
+            mismatches.append((case, *differences(expected, got)))
+    shown = "\n".join(f"  {case}: expected {want}, got {have}" for case, want, have in mismatches[:8])
+    assert not mismatches, f"{len(mismatches)} cases depart from the spec, e.g.\n{shown}"
 
 
-def test_engines_agree_over_main_input_space(model, reference, main_cases):
-    assert len(main_cases) == 9072
-    distinct, refused, mismatches = compare(model, reference, main_cases)
-    assert distinct == 3 * 4 * 3 * 3 * 3 * 6 * 3  # preference and alteration defaults fold two values each
-    assert refused == 0
-    assert not mismatches, f"{len(mismatches)} disagreements, e.g. {mismatches[:3]}"
+def differences(expected: tuple[Any, ...], got: tuple[Any, ...]) -> tuple[Any, Any]:
+    """Only what differs: the outputs whose codes differ, or the whole outcome when one side refuses."""
+    if expected[0] == got[0] == "ok":
+        want, have = dict(expected[1]), dict(got[1])
+        keys = [k for k in want.keys() | have.keys() if want.get(k) != have.get(k)]
+        return {k: want.get(k) for k in sorted(keys)}, {k: have.get(k) for k in sorted(keys)}
+    return expected, got
 
 
-def test_engines_agree_over_tnm_cases(model, reference, tnm_cases):
-    distinct, refused, mismatches = compare(model, reference, tnm_cases)
-    assert distinct == len(tnm_cases)
-    assert refused > 0  # the conflicts are refused by both, naming the same field
-    assert not mismatches, f"{len(mismatches)} disagreements, e.g. {mismatches[:3]}"
+def test_the_spaces_are_what_they_claim(model):
+    main = SPACES["main"]
+    assert len(main) == math.prod(len(d) for d in input_space.MAIN_DOMAINS.values())
+    # A missing preference normalises to undecided and a missing alteration to not_tested: two values fold.
+    folded = math.prod(
+        len(d) - (k in ("patient_preference", "targetable_alteration")) for k, d in input_space.MAIN_DOMAINS.items()
+    )
+    assert len({snap.case_key(model, c) for c in main}) == folded
+    tnm = len(input_space.T_VALUES) * len(input_space.N_VALUES) * len(input_space.M_VALUES)
+    for name in ("tnm", "stage_fit"):
+        cases = SPACES[name]
+        assert len(cases) == tnm * len(input_space.STAGE_VALUES)
+        assert len({snap.case_key(model, c) for c in cases}) == len(cases)
+    refusals = [expected_outcome(model.normalise(c))[0] == "refused" for c in SPACES["stage_fit"]]
+    assert any(refusals) and not all(refusals)
+
+
+def test_snapshot_answers_are_pydmnrules_answers(model, answers, reference):
+    """A spread of recorded answers recomputed live, in forked workers and serially: all three agree."""
+    keys = random.Random(7).sample(sorted(answers.by_case, key=repr), 24)
+    cases = [dict(k) for k in keys]
+    forked = snap.live_outcomes(reference, cases)
+    assert forked == snap.serial_outcomes(reference, cases)
+    assert forked == [answers[k] for k in keys]
+
+
+def test_snapshot_is_small_and_round_trips(model, tmp_path):
+    path = tmp_path / "answers.json.gz"
+    by_case = {snap.case_key(model, c): snap.outcome(model.evaluate, c) for c in SPACES["tnm"][:50]}
+    snap.write(path, {"format": snap.FORMAT}, model, by_case)
+    assert snap.recorded_answers(snap.read(path)) == by_case
+    if snap.SNAPSHOT.exists():
+        assert snap.SNAPSHOT.stat().st_size < 200_000
+
+
+def test_a_stale_key_is_never_served(model, tmp_path, monkeypatch):
+    """A snapshot whose key differs in any part is recomputed live, not used, and says how to refresh."""
+    cases = {"few": SPACES["main"][:3]}
+    distinct = snap.distinct_cases(model, cases)
+    key = snap.snapshot_key(model, list(distinct))
+    wrong = {k: ["ok", {"pathway": "wrong"}, []] for k in distinct}
+    calls = []
+
+    def live(reference, todo):
+        calls.append(len(todo))
+        return [snap.outcome(model.evaluate, c) for c in todo]
+
+    monkeypatch.setattr(snap, "live_outcomes", live)
+    monkeypatch.delenv(snap.UPDATE_VARIABLE, raising=False)
+    path = tmp_path / "s.json.gz"
+    snap.write(path, key, model, wrong)
+    fresh = snap.answers(model, cases, reference=model.evaluate, path=path)
+    assert fresh.source == "snapshot" and list(fresh.by_case.values()) == list(wrong.values())
+    for part in ("workbook_sha256", "pydmnrules", "adapter_sha256", "case_space_sha256"):
+        snap.write(path, {**key, part: "other"}, model, wrong)
+        stale = snap.answers(model, cases, reference=model.evaluate, path=path)
+        assert stale.source == "live" and not stale.written
+        assert any(part in reason for reason in stale.stale)
+        assert stale[next(iter(distinct))][0] == "ok" and stale[next(iter(distinct))][1]["pathway"] != "wrong"
+    assert calls == [len(distinct)] * 4
+    monkeypatch.setenv(snap.UPDATE_VARIABLE, "1")
+    rewritten = snap.answers(model, cases, reference=model.evaluate, path=path)
+    assert rewritten.written
+    assert snap.read(path)["key"] == key
+    monkeypatch.delenv(snap.UPDATE_VARIABLE)
+    assert snap.answers(model, cases, reference=model.evaluate, path=path).source == "snapshot"
 
 
 def test_reference_engine_refuses_bad_input_like_the_compiled_one(model, reference):
