@@ -92,9 +92,10 @@ def apply(ws: Worksheet, plan: SheetPlan) -> None:
     top = min(plan.header_rows) if plan.header_rows else plan.first_row
     for row in ws.iter_rows(min_row=top):
         height = 1
+        filled = [c for c in row if _text(c.value).strip()]
         for cell in row:
             text = _text(cell.value)
-            if not text or isinstance(cell, MergedCell):
+            if not text or isinstance(cell, MergedCell) or _title(cell, filled, plan):
                 continue
             if cell.alignment is None or not cell.alignment.wrap_text or cell.alignment.vertical != "top":
                 keep = copy(cell.alignment) if cell.alignment is not None else Alignment()
@@ -124,6 +125,11 @@ def apply(ws: Worksheet, plan: SheetPlan) -> None:
     margins.top = margins.bottom = 0.5
 
 
+def _title(cell, filled: list, plan: SheetPlan) -> bool:
+    """A title alone on its row (a list's name): it reads across the empty cells to its right, unwrapped."""
+    return filled == [cell] and cell.column not in plan.prose and cell.row not in plan.header_rows
+
+
 def _merged_over(ws: Worksheet, coordinate: str) -> bool:
     """A cell that starts a merge over several rows: its text has their height, not its own row's."""
     return any(r.coord.split(":")[0] == coordinate and r.max_row > r.min_row for r in ws.merged_cells.ranges)
@@ -134,11 +140,10 @@ def _widths(ws: Worksheet, plan: SheetPlan) -> dict[int, float]:
     longest: dict[int, tuple[float, float]] = {}  # column -> (longest line, longest word)
     top = min(plan.header_rows) if plan.header_rows else plan.first_row
     for row in ws.iter_rows(min_row=top):
+        filled = [c for c in row if _text(c.value).strip()]
         for cell in row:
             text = _text(cell.value)
-            if not text or isinstance(cell, MergedCell):
-                continue
-            if not text.split():
+            if not text.split() or isinstance(cell, MergedCell) or _title(cell, filled, plan):
                 continue
             word = max(len(w) for w in text.split()) * CHAR
             if cell.row in plan.skip_rows:

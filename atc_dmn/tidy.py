@@ -168,7 +168,7 @@ def _plans(model: Model, raw: RawWorkbook, dropdowns: list[Dropdown]) -> dict[st
         "Glossary": ("Variable", True, ("Meaning",)),
         "Decision": ("Decisions", False, ("Purpose",)),
         "Wording": ("Output", False, ("Text",)),
-        "Test": ("Case", True, ("Description",)),
+        "Test": ("Case", True, ("Description", "Reason")),
         "References": ("Citation", None, ("Title", "Note", "Reason", "Source")),
     }
     for name, (heading, freeze_key, prose_heads) in lists.items():
