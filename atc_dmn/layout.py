@@ -108,7 +108,8 @@ def apply(ws: Worksheet, plan: SheetPlan) -> None:
             weight = BOLD if cell.font is not None and cell.font.b else 1.0
             width = widths.get(cell.column) or ws.column_dimensions[cell.column_letter].width or DEFAULT_WIDTH
             height = max(height, lines(text, width, weight))
-        ws.row_dimensions[row[0].row].height = round(height * LINE_POINTS + PAD_POINTS, 1)
+        if filled:
+            ws.row_dimensions[row[0].row].height = round(height * LINE_POINTS + PAD_POINTS, 1)
     # openpyxl adds pane selections on every freeze: start from one, or a second tidy would differ.
     ws.sheet_view.selection = [Selection()]
     ws.freeze_panes = plan.freeze
