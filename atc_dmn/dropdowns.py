@@ -47,6 +47,7 @@ class Dropdown:
     heading: str
     strict: bool = True
     numbers: bool = False
+    feel: bool = False  # a rule column, whose cells are S-FEEL: a list or not(...) is fine there
 
     @property
     def letter(self) -> str:
@@ -104,8 +105,9 @@ def _rule_dropdowns(model: Model) -> list[Dropdown]:
             if items is None:
                 continue
             where = column.allowed_cell or column.cell
+            column_no = _col(column.cell)
             out.append(
-                Dropdown(table.sheet, _col(column.cell), first, last, items, column.variable, where, column.cell)
+                Dropdown(table.sheet, column_no, first, last, items, column.variable, where, column.cell, feel=True)
             )
     return out
 

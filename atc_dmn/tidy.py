@@ -25,10 +25,11 @@ from .model import Model
 from .workbook import RawWorkbook, read_workbook
 
 ERROR_TITLE = "Not an allowed value"
-ERROR_TEXT = (
-    "This is not one of the column's allowed values. An S-FEEL test such as a list or not(...) is fine: "
+FEEL_ERROR_TEXT = (
+    "This is not one of the column's allowed values (row 4). An S-FEEL test such as a list or not(...) is fine: "
     "keep it. Otherwise choose from the list."
 )
+ERROR_TEXT = "This is not one of the column's allowed values: choose from the list."
 LIST_CELL_TEXT = "Several values are allowed here, separated by commas."
 
 
@@ -128,7 +129,7 @@ def _write_dropdowns(wb, dropdowns: list[Dropdown], ranges: dict[tuple[bool, tup
             showErrorMessage=d.strict,
             errorStyle="warning",
             errorTitle=ERROR_TITLE if d.strict else None,
-            error=ERROR_TEXT if d.strict else None,
+            error=(FEEL_ERROR_TEXT if d.feel else ERROR_TEXT) if d.strict else None,
             showInputMessage=not d.strict,
             prompt=None if d.strict else LIST_CELL_TEXT,
         )

@@ -198,6 +198,39 @@ def test_a_workbook_without_drop_downs_gets_them_from_tidy_not_warnings(tiny_wor
     assert _dropdown_findings(path) == []
 
 
+def test_excel_extension_form_and_defined_names_are_read(tidied: tuple[Path, Path], tmp_path: Path) -> None:
+    """Excel may store a list on another sheet as x14:dataValidation; the check must read that form too."""
+    _, out = tidied
+    raw = read_workbook(out)
+    sheet = load_model(out).model.tables[0].sheet
+    ours = read_validations(out).sheets[sheet][0]
+    name = ours.formula
+    target = read_validations(out).names[name.lower()]
+    ext = (
+        '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+        'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+        '<x14:dataValidation type="list" allowBlank="1" showErrorMessage="1" errorStyle="warning">'
+        f"<x14:formula1><xm:f>{target}</xm:f></x14:formula1><xm:sqref>{ours.sqref}</xm:sqref>"
+        "</x14:dataValidation></x14:dataValidations></ext></extLst>"
+    )
+    rewritten = tmp_path / "x14.xlsx"
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(rewritten, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if data.count(f"<formula1>{name}</formula1>".encode()):
+                text = data.decode()
+                start, end = text.index("<dataValidations"), text.index("</dataValidations>")
+                text = text[:start] + text[end + len("</dataValidations>") :]
+                text = text.replace("</worksheet>", ext + "</worksheet>") if "<extLst>" not in text else text
+                data = text.encode()
+            dst.writestr(info, data)
+    found = read_validations(rewritten).sheets[sheet]
+    assert [(v.sqref, v.kind, v.error_style) for v in found] == [(ours.sqref, "list", "warning")]
+    expected = list_items(name, sheet, raw, read_validations(out).names)
+    assert list_items(found[0].formula, sheet, raw, {}) == expected and expected
+
+
 def test_inline_lists_as_excel_and_libreoffice_write_them() -> None:
     assert inline_items('"-,""IVA"",""IVB"",null"') == ["-", '"IVA"', '"IVB"', "null"]
     assert inline_items('"input,output"') == ["input", "output"]
