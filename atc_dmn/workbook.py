@@ -1,13 +1,23 @@
 """Read an .xlsx file into plain sheets of cells: the first stage of the pipeline.
 
 Only this module touches openpyxl. It keeps what the format needs (values,
-double borders, formulas) and turns every way a file can be unreadable into
-a :class:`ModelError`, so no later stage sees a half-read workbook.
+double borders, formulas, merged ranges) and turns every way a file can be
+unreadable into a :class:`ModelError`, so no later stage sees a half-read
+workbook.
+
+Cells are read as pyDMNrules reads them (openpyxl's full mode): a cell
+covered by a merge has no value of its own, and on the merge's edges the
+borders of its top-left cell. Excel, LibreOffice and openpyxl store the
+covered cells' borders differently; this way the same sheet reads the same
+after any of them saved it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import posixpath
+import re
 import warnings
 import zipfile
 import zlib
@@ -39,6 +49,7 @@ class Cell:
     bottom_double: bool = False
     left_double: bool = False
     formula: bool = False
+    top_double: bool = False
 
     @property
     def coordinate(self) -> str:
@@ -51,7 +62,15 @@ class Sheet:
 
     name: str
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
-    merged: tuple[str, ...] = ()
+    merged: tuple[str, ...] = ()  # merged ranges ("B3:B4"), in file order
+
+    def merge_at(self, row: int, col: int) -> tuple[int, int, int, int] | None:
+        """(first row, first column, last row, last column) of the merged range covering the cell, if any."""
+        for ref in self.merged:
+            r0, c0, r1, c1 = range_bounds(ref)
+            if r0 <= row <= r1 and c0 <= col <= c1:
+                return r0, c0, r1, c1
+        return None
 
     def get(self, row: int, col: int) -> Cell | None:
         return self.cells.get((row, col))
@@ -134,8 +153,124 @@ def _check_container(path: Path) -> None:
         )
 
 
-def read_workbook(path: str | Path, *, merged: bool = False) -> RawWorkbook:
-    """Read every sheet's non-empty cells. ``merged=True`` also lists merged ranges (slower)."""
+_REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]+)")
+
+
+def range_bounds(ref: str) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of "B3:B4" (or of one cell, "B3")."""
+    ends = []
+    for part in ref.upper().split(":", 1):
+        m = _REF.fullmatch(part.strip())
+        if m is None:
+            raise ValueError(f"'{ref}' is not a cell range")
+        col = 0
+        for ch in m.group(1):
+            col = col * 26 + ord(ch) - 64
+        ends.append((int(m.group(2)), col))
+    (r0, c0), (r1, c1) = ends[0], ends[-1]
+    return min(r0, r1), min(c0, c1), max(r0, r1), max(c0, c1)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _attr(element: Any, name: str) -> str | None:
+    """An attribute by local name, whatever its namespace (transitional and strict OOXML differ)."""
+    for key, value in element.attrib.items():
+        if _local(key) == name:
+            return value
+    return None
+
+
+def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """Id -> (type, part name) of a part's relationships, targets resolved against the part's folder."""
+    from defusedxml.ElementTree import fromstring
+
+    folder, name = posixpath.split(part)
+    rels = posixpath.join(folder, "_rels", name + ".rels")
+    if rels not in zf.namelist():
+        return {}
+    out = {}
+    for rel in fromstring(zf.read(rels)):
+        rid, target, kind = rel.get("Id"), rel.get("Target"), rel.get("Type") or ""
+        if rid and target and rel.get("TargetMode") != "External":
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+            out[rid] = (kind, posixpath.normpath(path))
+    return out
+
+
+def read_merged(zf: zipfile.ZipFile) -> dict[str, list[str]]:
+    """Merged ranges by sheet name, from each worksheet's ``<mergeCells>``, in file order.
+
+    openpyxl's read-only mode, which the loader needs for speed, does not
+    report merges. defusedxml parses the parts, so no entity or DTD in the file
+    is expanded; a sheet with no ``mergeCell`` in its bytes is not parsed at all.
+    """
+    from defusedxml.ElementTree import fromstring, iterparse
+
+    root = _relationships(zf, "")
+    book = next((p for kind, p in root.values() if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    rels = _relationships(zf, book)
+    out: dict[str, list[str]] = {}
+    for element in fromstring(zf.read(book)).iter():
+        if _local(element.tag) != "sheet":
+            continue
+        name, rid = element.get("name"), _attr(element, "id")
+        kind, part = rels.get(rid or "", ("", ""))
+        if not name or not kind.endswith("/worksheet") or part not in zf.namelist():
+            continue
+        data = zf.read(part)
+        if b"mergeCell" not in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            continue  # UTF-8 (as Excel and LibreOffice write) without the element name: no merges
+        refs = [
+            el.get("ref", "")
+            for _, el in iterparse(io.BytesIO(data), events=("end",))
+            if _local(el.tag) == "mergeCell" and el.get("ref")
+        ]
+        if refs:
+            out[name] = refs
+    return out
+
+
+def _apply_merges(sheet: Sheet) -> None:
+    """Give each covered cell of a merge what openpyxl's full mode (and so pyDMNrules) sees.
+
+    No value of its own, and a double border only where its top-left cell has
+    one on the merge's edge that the covered cell lies on.
+    """
+    for ref in sheet.merged:
+        r0, c0, r1, c1 = range_bounds(ref)
+        start = sheet.cells.get((r0, c0)) or Cell(r0, c0, None)
+        for row in range(r0, r1 + 1):
+            for col in range(c0, c1 + 1):
+                if (row, col) == (r0, c0):
+                    continue
+                cell = Cell(
+                    row,
+                    col,
+                    None,
+                    right_double=start.right_double and col == c1,
+                    bottom_double=start.bottom_double and row == r1,
+                    left_double=start.left_double and col == c0,
+                    top_double=start.top_double and row == r0,
+                )
+                if cell.right_double or cell.bottom_double or cell.left_double or cell.top_double:
+                    sheet.cells[(row, col)] = cell
+                else:
+                    sheet.cells.pop((row, col), None)
+
+
+def _unreadable(path: Path, exc: Exception) -> ModelError:
+    return ModelError(
+        f"{path.name} cannot be read as a workbook ({type(exc).__name__}: {exc})",
+        code="FILE_CORRUPT",
+        hint="Save the workbook again from Excel as .xlsx.",
+    )
+
+
+def read_workbook(path: str | Path) -> RawWorkbook:
+    """Read every sheet's non-empty cells, double borders and merged ranges."""
     from openpyxl import load_workbook
 
     path = Path(path)
@@ -144,39 +279,31 @@ def read_workbook(path: str | Path, *, merged: bool = False) -> RawWorkbook:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            wb = load_workbook(path, read_only=not merged, data_only=False)
-    except Exception as exc:  # openpyxl raises many types for damaged files
-        raise ModelError(
-            f"{path.name} cannot be read as a workbook ({type(exc).__name__}: {exc})",
-            code="FILE_CORRUPT",
-            hint="Save the workbook again from Excel as .xlsx.",
-        ) from None
+            wb = load_workbook(path, read_only=True, data_only=False)
+        with zipfile.ZipFile(path) as zf:
+            merges = read_merged(zf)
+    except Exception as exc:  # openpyxl and the XML parser raise many types for damaged files
+        raise _unreadable(path, exc) from None
     sheets: dict[str, Sheet] = {}
     try:
         for ws in wb.worksheets:
-            sheet = Sheet(ws.title)
-            if merged:
-                sheet.merged = tuple(str(r) for r in ws.merged_cells.ranges)
+            sheet = Sheet(ws.title, merged=tuple(merges.get(ws.title, ())))
             for row in ws.iter_rows():
                 for c in row:
                     value = getattr(c, "value", None)
                     border = getattr(c, "border", None)
-                    right = bottom = left = False
+                    sides = (False, False, False, False)
                     if border is not None:
-                        right, bottom, left = _double(border.right), _double(border.bottom), _double(border.left)
-                    if value is None and not (right or bottom or left):
-                        continue
-                    if isinstance(value, str) and not value.strip() and not (right or bottom or left):
+                        sides = tuple(_double(getattr(border, n)) for n in ("right", "bottom", "left", "top"))
+                    if (value is None or (isinstance(value, str) and not value.strip())) and not any(sides):
                         continue
                     formula = getattr(c, "data_type", None) == "f"
-                    sheet.cells[(c.row, c.column)] = Cell(c.row, c.column, value, right, bottom, left, formula)
+                    right, bottom, left, top = sides
+                    sheet.cells[(c.row, c.column)] = Cell(c.row, c.column, value, right, bottom, left, formula, top)
+            _apply_merges(sheet)
             sheets[ws.title] = sheet
     except Exception as exc:
-        raise ModelError(
-            f"{path.name} cannot be read as a workbook ({type(exc).__name__}: {exc})",
-            code="FILE_CORRUPT",
-            hint="Save the workbook again from Excel as .xlsx.",
-        ) from None
+        raise _unreadable(path, exc) from None
     finally:
         if hasattr(wb, "close"):
             wb.close()

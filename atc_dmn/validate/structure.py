@@ -46,7 +46,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import html
 import io
 import re
 import zipfile
@@ -56,7 +55,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from ..feel import Compare, Equals, Range, Value, show
 from ..model import HIT_POLICIES, DecisionTable, Model
-from ..workbook import RawWorkbook
+from ..workbook import RawWorkbook, Sheet, read_merged
 from .context import Context, table_area
 
 # Sheets pyDMNrules does not scan for tables; every other sheet is scanned.
@@ -64,21 +63,11 @@ UNSCANNED = ("Glossary", "Decision", "Test")
 # Sheets of our own format that hold lists, not decision tables.
 LISTS = ("Glossary", "Decision", "Test", "Model", "Wording", "References")
 
-_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
-_REL = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>")
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
-
-
-def _attr(tag: bytes, name: bytes) -> str | None:
-    m = re.search(rb"(?:^|\s)(?:\w+:)?" + name + rb'="([^"]*)"', tag)
-    return html.unescape(m.group(1).decode("utf-8", "replace")) if m else None
-
 
 def merged_ranges(path: str | Path, sha256: str | None = None) -> dict[str, list[str]] | None:
-    """Merged ranges per sheet, read from the file's sheet XML (read-only reading cannot see them).
+    """Merged ranges per sheet, read again from the file (a model carries no cells).
 
-    None when the file is gone or differs from ``sha256`` (the model was built from another version).
-    Plain text search, no XML parser: nothing in the file is expanded or resolved.
+    None when the file is gone, unreadable, or differs from ``sha256`` (the model was built from another version).
     """
     try:
         data = Path(path).read_bytes()
@@ -86,27 +75,16 @@ def merged_ranges(path: str | Path, sha256: str | None = None) -> dict[str, list
         return None
     if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
         return None
-    out: dict[str, list[str]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            rels = {}
-            for tag in _REL.findall(zf.read("xl/_rels/workbook.xml.rels")):
-                rid, target = _attr(tag, b"Id"), _attr(tag, b"Target")
-                if rid and target:
-                    rels[rid] = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            for tag in _SHEET.findall(zf.read("xl/workbook.xml")):
-                name, rid = _attr(tag, b"name"), _attr(tag, b"id")
-                part = rels.get(rid or "")
-                if not name or not part or part not in zf.namelist():
-                    continue
-                xml = zf.read(part)
-                tail = xml[xml.rfind(b"</sheetData>") :] if b"</sheetData>" in xml else xml
-                ranges = [m.decode() for m in _MERGE.findall(tail)]
-                if ranges:
-                    out[name] = ranges
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+            return read_merged(zf)
+    except Exception:  # damaged files were refused when the model was read
         return None
-    return out
+
+
+def raw_merges(raw: RawWorkbook) -> dict[str, list[str]]:
+    """Merged ranges per sheet of an already read workbook."""
+    return {name: list(sheet.merged) for name, sheet in raw.sheets.items() if sheet.merged}
 
 
 def _name_cells(model: Model | None, raw: RawWorkbook | None) -> set[tuple[str, int, int]]:
@@ -123,10 +101,20 @@ def _name_cells(model: Model | None, raw: RawWorkbook | None) -> set[tuple[str, 
             if sheet.name in LISTS:
                 continue
             for (r, c), cell in sheet.cells.items():
-                below = sheet.text(r + 1, c)
-                if isinstance(cell.value, str) and cell.value.strip() and below in HIT_POLICIES:
+                if isinstance(cell.value, str) and cell.value.strip() and _heads_a_table(sheet, r, c):
                     found.add((sheet.name, r, c))
     return found
+
+
+def _heads_a_table(sheet: Sheet, r: int, c: int) -> bool:
+    """A table's shape: headings right of the cell below, which is blank or holds a word.
+
+    The word need not be a valid hit policy: a table whose policy is mistyped
+    (reported as HIT_POLICY) still has its hit-policy cell merged over the
+    allowed-values row, and that merge is not a second mistake.
+    """
+    below = sheet.text(r + 1, c)
+    return bool(sheet.text(r + 1, c + 1)) and (below in HIT_POLICIES or (len(below) <= 8 and '"' not in below))
 
 
 def merged_findings(ranges: dict[str, list[str]], model: Model | None, raw: RawWorkbook | None, findings) -> None:
@@ -163,7 +151,7 @@ def _is_concept_column(raw: RawWorkbook | None, col: int) -> bool:
 
 
 def check_merged(ctx: Context) -> None:
-    ranges = merged_ranges(ctx.model.path, ctx.model.sha256)
+    ranges = raw_merges(ctx.raw) if ctx.raw is not None else merged_ranges(ctx.model.path, ctx.model.sha256)
     if ranges:
         merged_findings(ranges, ctx.model, ctx.raw, ctx.findings)
 
