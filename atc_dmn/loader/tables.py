@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..feel import FeelError, UnaryTest, cell_text, parse_unary_tests, show
 from ..model import HIT_POLICIES, Column, DecisionTable, Rule
 from ..workbook import Sheet, get_column_letter
+from .borders import allowed_row, check_line_before_inputs, heading_lines
 from .context import RESERVED, Context, coord
 from .rules import read_rules
 
@@ -82,8 +83,8 @@ def read_table(ctx: Context, description: str, name: str, purpose: str, decision
     columns, ann_heads, n_inputs = split
     if findings.errors and any(f.table == name for f in findings.errors):
         return None
-    # Allowed-values row: present unless the hit-policy cell has a double bottom border.
-    has_validity = not (hp_cell is not None and hp_cell.bottom_double)
+    check_line_before_inputs(ctx, sheet, name, head_row, c)
+    has_validity = allowed_row(ctx, sheet, name, head_row, c, columns, n_inputs)
     first_rule = head_row + 2 if has_validity else head_row + 1
     allowed = _allowed_row(ctx, sheet, name, head_row + 1, columns, n_inputs) if has_validity else [None] * len(columns)
     inputs = tuple(
@@ -146,11 +147,9 @@ def _headings(ctx: Context, sheet: Sheet, name: str, head_row: int, c: int) -> t
             table=name,
         )
     n_inputs = n_outputs = None
+    lines = heading_lines(ctx, sheet, name, head_row, heads)
     for i, (hc, _) in enumerate(heads):
-        cell = sheet.get(head_row, hc)
-        nxt = sheet.get(head_row, hc + 1)
-        boundary = (cell is not None and cell.right_double) or (nxt is not None and nxt.left_double)
-        if boundary:
+        if hc in lines:
             if n_inputs is None:
                 n_inputs = i + 1
             elif n_outputs is None:
