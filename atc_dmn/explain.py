@@ -23,19 +23,20 @@ def _wrap(text: str, indent: str) -> str:
 
 
 def _entry_text(entry: dict) -> str:
+    """Title as given (verbatim), then source and year, as a reference list reads."""
+    title = entry["title"] if entry["title"].endswith(".") else entry["title"] + "."
     where = ", ".join(part for part in (entry["source"], entry["year"]) if part)
-    title = entry["title"].rstrip(".")
-    return f"{title} ({where})" if where else title
+    return f"{title} {where}" if where else title
 
 
 def _citation_line(ref: dict) -> str:
     """One cited reference, with how sure its pairing is: never a guessed entry shown as fact."""
     n, entry, status = ref["citation"], ref["entry"], ref["status"]
-    reason = f" Reason: {ref['reason']}" if ref["reason"] and entry else ""
+    reason = f". Reason: {ref['reason']}" if ref["reason"] and entry else ""
     if status == "model_source" and entry:
         return f"[{n}] the model's own source: {_entry_text(entry)}"
     if entry:
-        return f"[{n}] {status} pairing with entry {entry['entry']}: {_entry_text(entry)}.{reason}"
+        return f"[{n}] {status} pairing with entry {entry['entry']}: {_entry_text(entry)}{reason}"
     return f"[{n}] not paired with a listed reference: {ref['reason'] or 'the source does not say which it is.'}"
 
 
