@@ -16,6 +16,7 @@ from typing import Any
 
 import input_space
 import openpyxl
+import openpyxl.worksheet.datavalidation
 import pytest
 from click.testing import CliRunner
 
@@ -167,11 +168,23 @@ def test_range_and_missing_drop_downs_are_located(tidied: tuple[Path, Path], tmp
         if ref.startswith(letter):
             dv.sqref = openpyxl.worksheet.cell_range.MultiCellRange(f"{letter}{table.rules[0].row}:{letter}{last - 1}")
         kept.append(dv)
-    ws.data_validations.dataValidation = kept
+    # A drop-down left on the Rationale column, which holds no allowed values.
+    rationale = ws[table.outputs[-1].cell].column + 1
+    stray = openpyxl.worksheet.datavalidation.DataValidation(type="list", formula1='"a,b"')
+    notes = openpyxl.utils.get_column_letter(rationale)
+    stray.add(f"{notes}{table.rules[0].row}:{notes}{last}")
+    ws.data_validations.dataValidation = [*kept, stray]
     edited = tmp_path / "ranges.xlsx"
     wb.save(edited)
     found = {(f.code, f.cell) for f in _dropdown_findings(edited)}
-    assert found == {("DROPDOWN_RANGE", first.cell), ("DROPDOWN_MISSING", second.allowed_cell)}
+    heading_row = table.inputs[0].cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert found == {
+        ("DROPDOWN_RANGE", first.cell),
+        ("DROPDOWN_MISSING", second.allowed_cell),
+        ("DROPDOWN_RANGE", f"{notes}{heading_row}"),
+    }
+    tidy(edited)
+    assert _dropdown_findings(edited) == []
 
 
 def test_a_workbook_without_drop_downs_gets_them_from_tidy_not_warnings(tiny_workbook) -> None:
