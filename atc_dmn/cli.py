@@ -305,7 +305,10 @@ def test_command(workbook: str | None, cases_file: str | None, fmt: str) -> None
             if o.problem:
                 click.echo(f"{'':{width}s}          {o.problem}")
             for m in o.mismatches:
-                click.echo(f"{'':{width}s}          {m.output}: expected {_text(m.expected)}, actual {_text(m.actual)}")
+                where = f"{m.cell}: " if m.cell else ""
+                click.echo(
+                    f"{'':{width}s}          {where}{m.output}: expected {_text(m.expected)}, actual {_text(m.actual)}"
+                )
         click.echo(f"{report.passed} passed, {report.failed} failed")
         cov = report.coverage
         click.echo(f"rule coverage: {cov.covered} of {cov.total} rules ({cov.percent:.0f}%)")

@@ -41,7 +41,8 @@ class Mismatch:
     cell: str = ""  # "Test!O12" for a Test sheet case
 
     def to_dict(self) -> dict[str, Any]:
-        return {"output": self.output, "expected": self.expected, "actual": self.actual, "cell": self.cell}
+        out = {"output": self.output, "expected": self.expected, "actual": self.actual}
+        return {**out, "cell": self.cell} if self.cell else out  # a case from a file has no cell
 
 
 @dataclass(frozen=True)
@@ -210,17 +211,17 @@ def _on_the_sheet(outcome: CaseOutcome, case: TestCase, notes: Mapping[str, Find
         return f"{SHEET}!{case.cells[key]}" if key in case.cells else ""
 
     mismatches = tuple(replace(m, cell=cell(EXPECTED + m.output)) for m in outcome.mismatches)
-    said = []
-    for m in mismatches:
-        note = notes.get(m.cell)
-        said.append(f"{m.cell}: {note.message}" if note else f"{m.cell}: {m.output} is not what the case expects")
+    # Each mismatch names its own cell; the problem adds what validate says of a cell (a typo), if anything.
+    said = [f"{m.cell}: {notes[m.cell].message}" for m in mismatches if m.cell in notes]
     if outcome.problem:
         # A wrong refusal is the Expected error cell's business; an unexpected one, the refused input's.
         where = cell(ERROR) if case.expected_error is not None else cell(outcome.refused) if outcome.refused else ""
         note = notes.get(where)
         extra = note is not None and note.message.split(": ", 1)[-1] not in outcome.problem
-        said.append(f"{where}: " * bool(where) + outcome.problem + (f" ({note.message})" if extra else ""))
-    problem = "; ".join(said) + (f". Reason given for the expected values: {case.reason}" if case.reason else "")
+        said.append(outcome.problem + (f" ({note.message})" if extra else "") + f" (at {where})" * bool(where))
+    if case.reason:
+        said.append(f"reason given for the expected values: {case.reason}")
+    problem = "; ".join(said)
     return replace(outcome, mismatches=mismatches, problem=problem, reason=case.reason)
 
 

@@ -115,8 +115,8 @@ def test_an_input_value_the_input_does_not_allow(sheet, shipped_workbook, run_at
     still_used(path, run_atc)
     text, report = run_test(path, run_atc)
     case = failing(report)[case_id]
-    assert case["problem"].startswith(f"{where}: refused")
-    assert f"{case_id} FAIL" in text and f"{where}: refused" in text
+    assert case["problem"].startswith("refused") and f"(at {where})" in case["problem"]
+    assert f"{case_id} FAIL" in text and f"(at {where})" in text
     assert case["reason"] == REASON and REASON in text
 
 
@@ -176,7 +176,7 @@ def test_a_wrong_but_possible_expectation_fails_naming_its_cell(sheet, shipped_w
     text, report = run_test(path, run_atc)
     case = failing(report)[case_id]
     assert [m["cell"] for m in case["mismatches"]] == [where]
-    assert f"{where}:" in case["problem"] and f"{where}:" in text
+    assert f"{where}: {heading.lower().replace(' ', '_')}: expected" in text
 
 
 def test_an_item_of_an_expected_list_that_is_no_code(sheet, shipped_workbook, run_atc) -> None:
@@ -211,8 +211,9 @@ def test_an_expected_error_that_names_no_input(sheet, shipped_workbook, run_atc)
     (finding,) = located(path, run_atc, "TEST_EXPECTED_ERROR", where)
     assert f"'{typo}' names no input" in finding["message"]
     text, report = run_test(path, run_atc)
-    assert failing(report)[case_id]["problem"].startswith(f"{where}: refused naming")
-    assert f"{where}: refused naming" in text
+    problem = failing(report)[case_id]["problem"]
+    assert problem.startswith("refused naming") and f"(at {where})" in problem
+    assert f"(at {where})" in text
 
 
 def test_two_cases_with_one_id(sheet, shipped_workbook, run_atc) -> None:
