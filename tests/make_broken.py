@@ -369,7 +369,12 @@ CORPUS: tuple[Broken, ...] = (
     ),
     # -- table logic ----------------------------------------------------------------
     Broken(
-        "gap", "a unique table that misses a combination", "TABLE_GAP", "Stage", "B2", cells({"Stage!D11": '"IVC","unknown"'})
+        "gap",
+        "a unique table that misses a combination",
+        "TABLE_GAP",
+        "Stage",
+        "B2",
+        cells({"Stage!D11": '"IVC","unknown"'}),
     ),
     Broken(
         "overlap",

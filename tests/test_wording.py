@@ -16,11 +16,34 @@ from atc_dmn import load_model
 
 SEED_CITATIONS = set(range(1, 8))
 # Drugs the seed names; the model names no other.
-SEED_DRUGS = {"doxorubicin", "cisplatin", "paclitaxel", "bleomycin", "axitinib", "sorafenib", "bevacizumab",
-              "cetuximab"}
-OTHER_DRUGS = {"dabrafenib", "trametinib", "larotrectinib", "entrectinib", "selpercatinib", "pralsetinib",
-               "crizotinib", "alectinib", "lenvatinib", "pembrolizumab", "carboplatin", "docetaxel", "vandetanib",
-               "cabozantinib", "nivolumab", "spartalizumab"}
+SEED_DRUGS = {
+    "doxorubicin",
+    "cisplatin",
+    "paclitaxel",
+    "bleomycin",
+    "axitinib",
+    "sorafenib",
+    "bevacizumab",
+    "cetuximab",
+}
+OTHER_DRUGS = {
+    "dabrafenib",
+    "trametinib",
+    "larotrectinib",
+    "entrectinib",
+    "selpercatinib",
+    "pralsetinib",
+    "crizotinib",
+    "alectinib",
+    "lenvatinib",
+    "pembrolizumab",
+    "carboplatin",
+    "docetaxel",
+    "vandetanib",
+    "cabozantinib",
+    "nivolumab",
+    "spartalizumab",
+}
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +96,16 @@ def test_airway_thirty_percent_vocal_cord_paralysis(texts):
 
 def test_chemotherapy_carries_the_seed_facts(texts):
     chemo = texts["systemic_therapy/chemotherapy"].lower()
-    for fact in ("disappointing", "doxorubicin", "cisplatin", "poor", "paclitaxel", "not in overall survival",
-                 "bleomycin", "does not enhance efficacy"):
+    for fact in (
+        "disappointing",
+        "doxorubicin",
+        "cisplatin",
+        "poor",
+        "paclitaxel",
+        "not in overall survival",
+        "bleomycin",
+        "does not enhance efficacy",
+    ):
         assert fact in chemo, fact
 
 

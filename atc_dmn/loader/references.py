@@ -119,8 +119,7 @@ def _read_citations(
         elif entry is not None and status not in PAIRING_STATUSES:
             findings.error(
                 "REFERENCE_PAIRING",
-                f"citation [{int(n)}] is paired with entry {entry} but its status is "
-                f"'{status or 'blank'}'",
+                f"citation [{int(n)}] is paired with entry {entry} but its status is '{status or 'blank'}'",
                 SHEET,
                 coord(row, c + 2),
                 f"Type one of {', '.join(PAIRING_STATUSES)}: every output that shows a pairing shows its status.",
@@ -139,9 +138,7 @@ def _read_citations(
     return citations
 
 
-def check_citations(
-    ctx: Context, tables: tuple[DecisionTable, ...], citations: dict[int | str, Citation]
-) -> None:
+def check_citations(ctx: Context, tables: tuple[DecisionTable, ...], citations: dict[int | str, Citation]) -> None:
     """Every number or label a rule cites is listed on the References sheet."""
     for t in tables:
         for rule in t.rules:
