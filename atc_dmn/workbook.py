@@ -29,6 +29,7 @@ from .errors import ModelError
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_MERGED_CELLS = 1_000_000  # per sheet, within its used area
 
 
 def get_column_letter(col: int) -> str:
@@ -233,17 +234,36 @@ def read_merged(zf: zipfile.ZipFile) -> dict[str, list[str]]:
     return out
 
 
-def _apply_merges(sheet: Sheet) -> None:
+def _apply_merges(sheet: Sheet, path: Path) -> None:
     """Give each covered cell of a merge what openpyxl's full mode (and so pyDMNrules) sees.
 
     No value of its own, and a double border only where its top-left cell has
-    one on the merge's edge that the covered cell lies on.
+    one on the merge's edge that the covered cell lies on. Ranges are clipped
+    to the sheet's used area (a merge over whole rows is common), and a file
+    whose merges still cover more than :data:`MAX_MERGED_CELLS` is refused
+    rather than walked cell by cell.
     """
+    if not sheet.merged:
+        return
+    last_row = max((r for r, _ in sheet.cells), default=0) + 1
+    last_col = max((c for _, c in sheet.cells), default=0) + 1
+    clipped = []
     for ref in sheet.merged:
         r0, c0, r1, c1 = range_bounds(ref)
+        clipped.append((r0, c0, r1, c1, min(r1, last_row), min(c1, last_col)))
+    covered = sum(max(0, e1 - r0 + 1) * max(0, f1 - c0 + 1) for r0, c0, _, _, e1, f1 in clipped)
+    if covered > MAX_MERGED_CELLS:
+        raise ModelError(
+            f"{path.name}: the merged cells of sheet '{sheet.name}' cover {covered} cells, "
+            f"over the {MAX_MERGED_CELLS} cell limit",
+            sheet=sheet.name,
+            code="FILE_TOO_LARGE",
+            hint="Unmerge the cells (Format Cells → Alignment → Merge cells off).",
+        )
+    for r0, c0, r1, c1, e1, f1 in clipped:
         start = sheet.cells.get((r0, c0)) or Cell(r0, c0, None)
-        for row in range(r0, r1 + 1):
-            for col in range(c0, c1 + 1):
+        for row in range(r0, e1 + 1):
+            for col in range(c0, f1 + 1):
                 if (row, col) == (r0, c0):
                     continue
                 cell = Cell(
@@ -300,8 +320,10 @@ def read_workbook(path: str | Path) -> RawWorkbook:
                     formula = getattr(c, "data_type", None) == "f"
                     right, bottom, left, top = sides
                     sheet.cells[(c.row, c.column)] = Cell(c.row, c.column, value, right, bottom, left, formula, top)
-            _apply_merges(sheet)
+            _apply_merges(sheet, path)
             sheets[ws.title] = sheet
+    except ModelError:
+        raise
     except Exception as exc:
         raise _unreadable(path, exc) from None
     finally:

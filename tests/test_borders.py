@@ -6,6 +6,7 @@ finding names the cell to fix, and nothing else is reported.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -200,3 +201,42 @@ def test_a_merge_over_rules_is_still_reported_when_a_table_cannot_be_built(stagi
         ("HIT_POLICY", "Staging!B3"),
         ("CELL_MERGED", "Staging!C5"),
     ]
+
+
+# -- merged ranges in general ------------------------------------------------------------------
+
+
+def with_notes_merge(path: Path, ref: str, cell: tuple[int, int] | None = None) -> Path:
+    """Add a sheet Notes (with ``cell`` filled) merged over ``ref``, written into its XML directly.
+
+    openpyxl would create an object for every covered cell of a huge merge.
+    """
+    wb = openpyxl.load_workbook(path)
+    ws = wb.create_sheet("Notes")
+    if cell:
+        ws.cell(row=cell[0], column=cell[1], value="end")
+    wb.save(path)
+    part = f"xl/worksheets/sheet{len(wb.worksheets)}.xml"
+    with zipfile.ZipFile(path) as zf:
+        parts = {name: zf.read(name) for name in zf.namelist()}
+    xml = parts[part].decode()
+    merge = f'<mergeCells count="1"><mergeCell ref="{ref}"/></mergeCells>'
+    xml = xml.replace("<sheetData />", "<sheetData />" + merge).replace("</sheetData>", "</sheetData>" + merge)
+    assert merge in xml
+    parts[part] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_a_merge_over_a_whole_sheet_is_reported_without_walking_its_cells(tmp_path, workbook_writer) -> None:
+    path = with_notes_merge(workbook_writer(tmp_path / "m.xlsx", [STAGING]), "A1:XFD1048576")
+    assert [(code, where) for code, where, _ in findings(path)] == [("CELL_MERGED", "Notes!A1")]
+
+
+def test_merges_covering_more_than_a_million_used_cells_are_refused(tmp_path, workbook_writer) -> None:
+    path = with_notes_merge(workbook_writer(tmp_path / "m.xlsx", [STAGING]), "A1:ALL1999", cell=(2000, 1000))
+    ((code, where, message),) = findings(path)
+    assert (code, where) == ("FILE_TOO_LARGE", "Notes")
+    assert "1000000 cell limit" in message
