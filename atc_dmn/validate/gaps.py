@@ -5,11 +5,11 @@ case that can reach it; where no rule matches, the engine stops with an
 error instead of a recommendation. Example (Radiotherapy, hit policy U)::
 
     Pathway                          | Radiotherapy
-    "multimodal_curative_intent"     | "adjuvant_ebrt"
+    "multimodal_therapy"     | "adjuvant_ebrt"
     "chemoradiotherapy"              | "definitive_ebrt"
 
 has a gap: ``Pathway = "palliative_care"`` (and six other pathways) match no
-rule. Fix: add a rule for them (here ``not("multimodal_curative_intent",
+rule. Fix: add a rule for them (here ``not("multimodal_therapy",
 "chemoradiotherapy")`` giving ``"none"``). Collect tables (C, R, O, C+ ...)
 may match nothing: they then give an empty list.
 
