@@ -118,8 +118,10 @@ class DecisionModel:
         detail = "; ".join(
             f"{k} = {show(v)}" for k, v in [(f, normalised.get(f)) for f in fields] + list(related.items())
         )
+        # The rule's annotation says why these values conflict (e.g. "M1 allows only stage IVC").
+        why = f" {rule.annotation.rstrip('.')}" if rule and rule.annotation else ""
         rid = f" (rule {rule.id} of table '{ct.table.name}')" if rule else ""
-        return InputError(field, normalised.get(field), (), f"{text} Given: {detail}{rid}.", related)
+        return InputError(field, normalised.get(field), (), f"{text} Given: {detail}.{why}{rid}.", related)
 
 
 def _getter(names: list[Any]) -> Callable[[dict[Any, Any]], tuple[Any, ...]]:
