@@ -175,7 +175,7 @@ def test_missing_and_unknown_wording(tmp_path: Path) -> None:
     rep = validate_workbook(path)
     assert [(f.code, f.severity, f.location) for f in rep.findings] == [
         ("WORDING_MISSING", "error", "Staging!E4"),
-        ("WORDING_UNKNOWN", "warning", "Wording!B4"),
+        ("WORDING_UNKNOWN", "warning", "Wording!C4"),
     ]
     assert "stage = late" in rep.findings[0].message
 
