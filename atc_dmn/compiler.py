@@ -24,7 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from .feel import Compare, Equals, UnaryTest, Value, compile_test
+from .feel import Compare, Equals, UnaryTest, compile_test
+from .feel_value import Value, rank
 from .model import SINGLE_HIT, DecisionTable
 
 Predicate = Callable[[Value], bool]
@@ -34,8 +35,10 @@ Checks = tuple[tuple[int, Predicate], ...]  # (input position, predicate) for a 
 class ColumnIndex(NamedTuple):
     """One enumerated input column: value -> bitmask of the rules that accept it.
 
-    Python holds ``True == 1`` (with the same hash), FEEL does not, so
-    booleans never enter ``lookup``: their masks are ``if_false`` and ``if_true``.
+    Python holds ``True == 1`` (with the same hash), FEEL does not (see
+    :mod:`.feel_value`), so booleans never enter ``lookup``: their masks are
+    ``if_false`` and ``if_true``. This is :func:`.feel_value.key` inlined: the
+    lookup costs no call per cell.
     """
 
     pos: int  # input position
@@ -153,6 +156,7 @@ def _predicate(test: UnaryTest) -> Predicate | None:
     atom = test.atoms[0]
     if isinstance(atom, Compare):
         op, bound = _ORDER[atom.op], atom.value
+        # feel_value.is_number, inlined: no extra call per cell.
         return lambda v: isinstance(v, int | float) and v.__class__ is not bool and op(v, bound)
     low_ok = operator.ge if atom.low_closed else operator.gt
     high_ok = operator.le if atom.high_closed else operator.lt
@@ -177,27 +181,21 @@ def paused_gc() -> Iterator[None]:
 
 
 def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
-    # Equal cells share one predicate: tables repeat the same few cells many times.
-    shared: dict[tuple[UnaryTest, tuple[type, ...]], Predicate | None] = {}
+    # Equal cells share one predicate: tables repeat the same few cells many times. Tests are
+    # equal by FEEL equality (true is not 1), so true and 1 never share one.
+    shared: dict[UnaryTest, Predicate | None] = {}
     predicates = []
     for rule in table.rules:
         row = []
         for test in rule.tests:
-            # UnaryTest equality follows Python's (true == 1); the literal types keep FEEL's apart.
-            key = (test, tuple(a.value.__class__ for a in test.atoms if isinstance(a, Equals)))
-            if key not in shared:
-                shared[key] = _predicate(test)
-            row.append(shared[key])
+            if test not in shared:
+                shared[test] = _predicate(test)
+            row.append(shared[test])
         predicates.append(row)
     checks = tuple(tuple((pos, p) for pos, p in enumerate(row) if p is not None) for row in predicates)
-    priorities = []
-    for rule in table.rules:
-        prio = []
-        for j, col in enumerate(table.outputs):
-            enum = col.enumeration or ()
-            value = rule.outputs[j]
-            prio.append(next((k for k, v in enumerate(enum) if v == value and type(v) is type(value)), len(enum)))
-        priorities.append(tuple(prio))
+    # P and O rank a rule by where its outputs stand in the allowed lists (FEEL equality: 1 is 1.0).
+    ranks = [col.enumeration or () for col in table.outputs]
+    priorities = [tuple(rank(v, enum) for v, enum in zip(rule.outputs, ranks)) for rule in table.rules]
     columns: tuple[ColumnIndex, ...] = ()
     residual: tuple[Checks, ...] | None = None
     if indexed:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .feel import cell_text, show
+from .feel import cell_text
+from .feel_value import show
 from .model import ROLES, DecisionTable, Model
 from .workbook import RawWorkbook, Sheet, get_column_letter
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 import textwrap
 
 from .engine import DecisionModel
+from .feel_value import code as _code
 from .result import Result
 
 WIDTH = 100
-
-
-def _code(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def _wrap(text: str, indent: str) -> str:

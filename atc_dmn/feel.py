@@ -22,7 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-Value = str | bool | int | float | None
+from .feel_value import Value, equal, is_number, key, kind, show
+
+__all__ = ["Value", "show"]  # re-exported: the value module owns them
 
 
 class FeelError(ValueError):
@@ -34,9 +36,18 @@ class FeelError(ValueError):
         super().__init__(message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Equals:
+    """A literal test. Equal and hashed by FEEL equality, so that tests (and the dicts keyed by them,
+    in the compiler and the validator) tell ``true`` from ``1``, as the dataclass default would not."""
+
     value: Value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Equals) and equal(self.value, other.value)
+
+    def __hash__(self) -> int:
+        return hash(key(self.value))
 
 
 @dataclass(frozen=True)
@@ -92,10 +103,8 @@ _WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 def atom_matches(atom: Atom, value: Value) -> bool:
     if isinstance(atom, Equals):
-        if isinstance(atom.value, bool) or isinstance(value, bool):
-            return atom.value is value
-        return atom.value == value
-    if not _is_number(value):
+        return equal(atom.value, value)
+    if not is_number(value):
         return False
     if isinstance(atom, Compare):
         v = atom.value
@@ -105,16 +114,12 @@ def atom_matches(atom: Atom, value: Value) -> bool:
     return low_ok and high_ok
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 def cell_text(raw: Any) -> str:
     """The text of a cell as S-FEEL: Excel booleans and numbers become their literals."""
     if raw is None:
         return ""
     if isinstance(raw, bool):
-        return "true" if raw else "false"
+        return show(raw)
     if isinstance(raw, int | float):
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
@@ -190,7 +195,7 @@ def parse_literal(text: str) -> Value:
 
 def _number(text: str) -> int | float:
     value = parse_literal(text)
-    if not _is_number(value):
+    if not is_number(value):
         raise FeelError(f"{text} is not a number", "Comparisons and ranges take numbers only.")
     return value  # type: ignore[return-value]
 
@@ -316,8 +321,9 @@ def compile_test(test: UnaryTest) -> Callable[[Value], bool] | None:
         return test.matches
     keyed = frozenset(test.literals)
     # Read the literals, not the set: frozenset({0, False}) keeps only one of them.
-    has_bool = any(isinstance(v, bool) for v in test.literals)
-    if has_bool and all(v is None or isinstance(v, bool) for v in test.literals):
+    kinds = {kind(v) for v in test.literals}
+    has_bool = "true/false" in kinds
+    if has_bool and kinds <= {"true/false", "null"}:
         if test.negated:
             return lambda v: not ((v is None or v.__class__ is bool) and v in keyed)
         return lambda v: (v is None or v.__class__ is bool) and v in keyed
@@ -326,14 +332,3 @@ def compile_test(test: UnaryTest) -> Callable[[Value], bool] | None:
             return lambda v: v.__class__ is bool or v not in keyed
         return lambda v: v.__class__ is not bool and v in keyed
     return test.matches
-
-
-def show(value: Value) -> str:
-    """A value as a clinician would type it in a cell."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)

@@ -13,7 +13,7 @@ from typing import Any
 
 from .compiler import CompiledTable
 from .errors import EvaluationError
-from .feel import Value, show
+from .feel_value import Value, same, show
 
 
 def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tuple[Value, ...]:
@@ -37,7 +37,7 @@ def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tu
         if hp == "A":
             first = outputs[hits[0]]
             for i in hits[1:]:
-                if not _same(outputs[i], first):
+                if not same(outputs[i], first):
                     ids = [ct.table.rules[k].id for k in hits]
                     raise EvaluationError(
                         f"table '{ct.table.name}' has hit policy A (any) but matching rules {', '.join(ids)} "
@@ -48,6 +48,7 @@ def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tu
                         _inputs(ct, values),
                     )
             return first
+        # Priorities are ranks in the output's allowed list (feel_value.rank), ties to the first rule.
         best = min(hits, key=lambda i: (ct.priorities[i], i))
         return outputs[best]
     n = len(ct.output_names)
@@ -67,10 +68,6 @@ def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tu
     if hp == "C<":
         return (min(column),)  # type: ignore[type-var]
     return (max(column),)  # type: ignore[type-var]
-
-
-def _same(a: tuple[Value, ...], b: tuple[Value, ...]) -> bool:
-    return all(x == y and type(x) is type(y) for x, y in zip(a, b))
 
 
 def _inputs(ct: CompiledTable, values: Sequence[Value]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from .errors import InputError
-from .feel import Value, show
+from .feel_value import Value, show
 from .findings import Findings
 from .inputs import coerce
 from .model import Model

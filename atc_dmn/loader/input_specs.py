@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..feel_value import kind as feel_kind
 from ..model import DecisionTable, InputSpec
 from .context import Context
 
@@ -26,14 +27,10 @@ def input_specs(ctx: Context, tables: tuple[DecisionTable, ...]) -> tuple[InputS
         enum = column.enumeration if column else None
         if enum is not None:
             values = [v for v in enum if v is not None]
-            if values and all(isinstance(v, bool) for v in values):
-                kind = "boolean"
-            elif values and all(isinstance(v, str) for v in values):
-                kind = "category"
-            elif values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-                kind = "number"
-            else:
-                kind = "any"
+            kinds = {feel_kind(v) for v in values}
+            kind = {"true/false": "boolean", "text": "category", "number": "number"}.get(
+                kinds.pop() if len(kinds) == 1 else "", "any"
+            )
             optional = None in enum or var.default is not None
             allowed = tuple(enum)
         else:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..feel import FeelError, UnaryTest, cell_text, parse_output, parse_unary_tests, show
+from ..feel import FeelError, UnaryTest, cell_text, parse_output, parse_unary_tests
+from ..feel_value import show
 from ..model import HIT_POLICIES, Column, Rule
 from ..workbook import Sheet
 from .context import Context, coord

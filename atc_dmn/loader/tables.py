@@ -8,7 +8,8 @@ then the allowed-values row and one rule per row until the first blank row.
 
 from __future__ import annotations
 
-from ..feel import FeelError, UnaryTest, cell_text, parse_unary_tests, show
+from ..feel import FeelError, UnaryTest, cell_text, parse_unary_tests
+from ..feel_value import is_number, show
 from ..model import HIT_POLICIES, Column, DecisionTable, Rule
 from ..workbook import Sheet, get_column_letter
 from .borders import allowed_row, check_line_before_inputs, heading_lines
@@ -258,7 +259,7 @@ def _check_hit_policy(
     if hp in ("C+", "C<", "C>"):
         for rule in rules:
             for value, cell in zip(rule.outputs, rule.cells[n_inputs:]):
-                if isinstance(value, bool) or not isinstance(value, int | float):
+                if not is_number(value):
                     findings.error(
                         "TYPE_MISMATCH",
                         f"hit policy {hp} adds or compares numbers, but rule {rule.id} gives {show(value)}",

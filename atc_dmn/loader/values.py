@@ -4,17 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..feel import Value
+from ..feel_value import Value, contains, kind
 
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
-
-
-def kind(value: Value) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "number"
-    return "text" if isinstance(value, str) else "null"
 
 
 def type_mismatch(value: Value, allowed: tuple[Value, ...]) -> str | None:
@@ -45,5 +37,5 @@ def type_hint(value: Value, code: str | None) -> str:
 
 
 def member(value: Value, allowed: tuple[Value, ...]) -> bool:
-    """``value in allowed``, except that booleans never equal the numbers 0 and 1."""
-    return any(value is a if isinstance(value, bool) or isinstance(a, bool) else value == a for a in allowed)
+    """``value in allowed`` by FEEL equality: booleans never equal the numbers 0 and 1, 1 equals 1.0."""
+    return contains(allowed, value)

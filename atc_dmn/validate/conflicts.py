@@ -20,7 +20,8 @@ are right). Cells are compared by meaning: ``"T1","T2"`` equals ``"T2","T1"``.
 
 from __future__ import annotations
 
-from .context import Context, blank_cell, blank_fix, by_blank_cell, listed_pairs, rule_cell, rule_ids, same_outputs
+from ..feel_value import key, same
+from .context import Context, blank_cell, blank_fix, by_blank_cell, listed_pairs, rule_cell, rule_ids
 
 
 def check(ctx: Context) -> None:
@@ -34,7 +35,7 @@ def check(ctx: Context) -> None:
                 continue
             identical.add((i, j))
             first, second = table.rules[i], table.rules[j]
-            if same_outputs(first.outputs, second.outputs):
+            if same(first.outputs, second.outputs):
                 ctx.findings.error(
                     "RULE_DUPLICATE",
                     f"rule {second.id} of table '{table.name}' repeats rule {first.id}: same cells, same outputs",
@@ -61,13 +62,13 @@ def check(ctx: Context) -> None:
         # Rules that give the same outputs may overlap freely: only pairs across output classes matter.
         classes: dict[tuple, int] = {}
         for r, rule in enumerate(table.rules):
-            k = tuple((type(v).__name__, v) for v in rule.outputs)
+            k = tuple(key(v) for v in rule.outputs)
             classes[k] = classes.get(k, 0) | 1 << r
         rules = table.rules
         found = space.explore(
             overlaps=True,
             pair_ok=lambda a, b, rules=rules, identical=identical: (
-                (a, b) not in identical and not same_outputs(rules[a].outputs, rules[b].outputs)
+                (a, b) not in identical and not same(rules[a].outputs, rules[b].outputs)
             ),
             classes=list(classes.values()),
         )

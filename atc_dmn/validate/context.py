@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from openpyxl.utils import column_index_from_string, coordinate_to_tuple
 
-from ..feel import show
+from ..feel_value import show
 from ..findings import Findings
 from ..model import DecisionTable, Model, Rule
 from ..workbook import RawWorkbook
@@ -50,11 +50,6 @@ def rule_ids(table: DecisionTable, indices: list[int], limit: int = 8) -> str:
     ids = [table.rules[i].id for i in indices]
     shown = ", ".join(ids[:limit])
     return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
-
-
-def same_outputs(a: tuple, b: tuple) -> bool:
-    """Equal outputs, value by value and of the same type (true is not 1)."""
-    return all(x == y and type(x) is type(y) for x, y in zip(a, b))
 
 
 def listed_pairs(found: Exploration, skip: Collection[tuple[int, int]] = ()) -> tuple[list[tuple[int, int, Box]], str]:

@@ -19,15 +19,11 @@ input accepts (including ``null`` when the input may be missing).
 
 from __future__ import annotations
 
-from ..feel import Value, show
+from ..feel_value import Value, contains, distinct, show
 from ..model import DecisionTable
 from .context import Context
 
 CODE = "GRAPH_DOMAIN"
-
-
-def _has(values: tuple[Value, ...] | list[Value], v: Value) -> bool:
-    return any(v == a and type(v) is type(a) for a in values)
 
 
 def _given(table: DecisionTable, j: int) -> list[Value] | None:
@@ -37,11 +33,7 @@ def _given(table: DecisionTable, j: int) -> list[Value] | None:
     column = table.outputs[j]
     if column.enumeration is not None:
         return list(column.enumeration)
-    values: list[Value] = []
-    for rule in table.rules:
-        if not _has(values, rule.outputs[j]):
-            values.append(rule.outputs[j])
-    return values
+    return distinct(rule.outputs[j] for rule in table.rules)
 
 
 def check(ctx: Context) -> None:
@@ -73,7 +65,7 @@ def check(ctx: Context) -> None:
                 source = f"table '{producer.name}' can give it"
             else:
                 continue
-            missing = [v for v in arriving if not _has(enum, v)]
+            missing = [v for v in arriving if not contains(enum, v)]
             if missing:
                 values = ", ".join(show(v) for v in missing)
                 ctx.findings.error(

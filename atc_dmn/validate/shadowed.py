@@ -21,9 +21,10 @@ passes, e.g. ``[200..300]`` in a column whose allowed values are
 from __future__ import annotations
 
 from ..compiler import bits
+from ..feel_value import same
 from ..model import DecisionTable
 from . import space as _space
-from .context import Context, blank_cause, blank_cell, blank_fix, rule_cell, rule_ids, same_outputs
+from .context import Context, blank_cause, blank_cell, blank_fix, rule_cell, rule_ids
 
 CODE = "RULE_SHADOWED"
 
@@ -54,7 +55,7 @@ def check(ctx: Context) -> None:
         budget = _space.NODE_BUDGET  # for the whole table, not per rule
         for j, box in enumerate(space.boxes):
             i = seen.setdefault(box, j)
-            if j in empty or (i != j and same_outputs(table.rules[i].outputs, table.rules[j].outputs)):
+            if j in empty or (i != j and same(table.rules[i].outputs, table.rules[j].outputs)):
                 continue  # an exact repeat is reported as RULE_DUPLICATE
             earlier = space.meets(j) & ((1 << j) - 1)
             if not earlier:

@@ -30,7 +30,8 @@ from functools import cached_property
 from typing import Any
 
 from ..compiler import bits
-from ..feel import Compare, Equals, Range, UnaryTest, Value, compile_test, show
+from ..feel import Compare, Equals, Range, UnaryTest, compile_test
+from ..feel_value import Value, contains, distinct, equal, is_number, show
 from ..model import DecisionTable, Model
 
 # Stop exploring a table after this many nodes (a few seconds at most).
@@ -124,14 +125,14 @@ class Domain:
         for atom in test.atoms:
             if isinstance(atom, Equals):
                 v = atom.value
-                if isinstance(v, int | float) and not isinstance(v, bool):
+                if is_number(v):
                     if v not in where:
                         return None
                     union |= self._span(2 * where[v] + 1, 2 * where[v] + 1)
                 else:
                     for i in range(len(self.line), len(self.pieces)):
                         value = self.pieces[i].value
-                        if value is v or (type(value) is type(v) and value == v):
+                        if equal(value, v):
                             union |= 1 << i
             elif isinstance(atom, Compare):
                 if atom.value not in where:
@@ -170,9 +171,9 @@ def input_domain(model: Model, table: DecisionTable, pos: int) -> Domain:
             elif isinstance(atom, Range):
                 numbers.update((atom.low, atom.high))
             elif isinstance(atom, Equals):
-                if isinstance(atom.value, int | float) and not isinstance(atom.value, bool):
+                if is_number(atom.value):
                     numbers.add(atom.value)
-                elif atom.value is not None and atom.value not in literals:
+                elif atom.value is not None and not contains(literals, atom.value):
                     literals.append(atom.value)
     produced = _produced(model, table, column.variable)
     if produced is not None:
@@ -205,11 +206,7 @@ def _produced(model: Model, table: DecisionTable, variable: str) -> list[Value] 
             break
         for j, col in enumerate(t.outputs):
             if col.variable == variable and t.hit_policy in ("U", "A", "P", "F"):
-                values: list[Value] = []
-                for rule in t.rules:
-                    if not any(rule.outputs[j] == v and type(rule.outputs[j]) is type(v) for v in values):
-                        values.append(rule.outputs[j])
-                return values
+                return distinct(rule.outputs[j] for rule in t.rules)
     return None
 
 
@@ -290,7 +287,8 @@ class Space:
         self.full: Box = tuple(d.full for d in self.domains)
         self.k = len(self.domains)
         self.n = len(table.rules)
-        masks: dict[tuple[int, Any], int] = {}
+        # Tests are keys by FEEL equality (feel.Equals): the cells true and 1 never share a mask.
+        masks: dict[tuple[int, UnaryTest], int] = {}
         boxes = []
         for rule in table.rules:
             box = []

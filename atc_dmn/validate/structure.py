@@ -53,7 +53,9 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter, range_boundaries
 
-from ..feel import Compare, Equals, Range, Value, show
+from .. import feel_value
+from ..feel import Compare, Equals, Range
+from ..feel_value import Value, is_number, show
 from ..model import HIT_POLICIES, DecisionTable, Model
 from ..workbook import RawWorkbook, Sheet, read_merged
 from .context import Context, table_area
@@ -198,11 +200,7 @@ def check_unused(ctx: Context) -> None:
 
 
 def _numeric(test) -> bool:
-    return any(
-        isinstance(a, Compare | Range)
-        or (isinstance(a, Equals) and isinstance(a.value, int | float) and not isinstance(a.value, bool))
-        for a in test.atoms
-    )
+    return any(isinstance(a, Compare | Range) or (isinstance(a, Equals) and is_number(a.value)) for a in test.atoms)
 
 
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
@@ -233,7 +231,7 @@ def check_kinds(ctx: Context) -> None:
             if column.enumeration is not None:
                 continue
             given = [r.outputs[j] for r in table.rules]
-            if not any(isinstance(v, int | float) and not isinstance(v, bool) for v in given):
+            if not any(is_number(v) for v in given):
                 continue
             for rule in table.rules:
                 value = rule.outputs[j]
@@ -262,14 +260,6 @@ def _kind_finding(
     )
 
 
-def _code(value: Value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
 def check_wording(ctx: Context) -> None:
     model = ctx.model
     wanted: dict[tuple[str, str], tuple[DecisionTable, int]] = {}
@@ -283,7 +273,7 @@ def check_wording(ctx: Context) -> None:
             values = column.enumeration if column.enumeration is not None else [r.outputs[j] for r in table.rules]
             for v in values:
                 if v is not None:
-                    wanted.setdefault((var.key, _code(v)), (table, j))
+                    wanted.setdefault((var.key, feel_value.code(v)), (table, j))
     stale = [(key, code) for key, code in model.wording if (key, code) not in wanted]
     for (key, code), (table, j) in wanted.items():
         if (key, code) in model.wording:

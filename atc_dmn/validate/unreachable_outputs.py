@@ -17,7 +17,7 @@ from the Wording sheet).
 
 from __future__ import annotations
 
-from ..feel import show
+from ..feel_value import contains, show
 from .context import Context
 
 CODE = "OUTPUT_UNREACHABLE"
@@ -30,7 +30,7 @@ def check(ctx: Context) -> None:
             if enum is None:
                 continue
             given = [rule.outputs[j] for rule in table.rules]
-            missing = [v for v in enum if not any(v == g and type(v) is type(g) for g in given)]
+            missing = [v for v in enum if not contains(given, v)]  # FEEL equality: 1 gives the listed 1.0
             if not missing:
                 continue
             codes = ", ".join(show(v) for v in missing)
