@@ -2,7 +2,9 @@
 
 :class:`DecisionModel` is the compiled, immutable form of a workbook. It
 holds no per-evaluation state, so one instance serves any number of
-threads at once.
+threads at once. :meth:`DecisionModel.run` is the one evaluation loop:
+the reference engine's adapter and the test runner's coverage use it too,
+so a refusal, a gap and their partial trace mean the same everywhere.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from typing import Any
 
 from . import hitpolicy
 from .compiler import CompiledTable, compile_table, paused_gc
-from .errors import InputError
+from .errors import EvaluationError, InputError
 from .feel import show
 from .inputs import Normaliser
 from .model import CHECK_PASSED, InputSpec, Model
-from .result import ModelIdentity, Result, Step
+from .result import ModelIdentity, Result, Step, trace_of
+
+# Another engine's answer for one table: (compiled table, input values) -> (matched rule indices, outputs).
+Decided = Callable[[CompiledTable, tuple[Any, ...]], tuple[list[int], tuple[Any, ...]]]
 
 
 class DecisionModel:
@@ -45,7 +50,13 @@ class DecisionModel:
             for i, ct in enumerate(self.tables)
         }
         self._plan = tuple(
-            (ct, _getter([slots[n] for n in ct.input_names]), tuple(slots[n] for n in ct.output_names), self._checks[i])
+            (
+                ct,
+                ct.select,
+                _getter([slots[n] for n in ct.input_names]),
+                tuple(slots[n] for n in ct.output_names),
+                self._checks[i],
+            )
             for i, ct in enumerate(self.tables)
         )
         outputs = [v for v in variables.values() if v.role == "output"]
@@ -66,25 +77,49 @@ class DecisionModel:
         return self._normalise(case)
 
     def evaluate(self, case: Mapping[str, Any]) -> Result:
-        """Decide one case. Raises :class:`InputError` for a bad case, :class:`EvaluationError` for a table gap."""
-        normalised = self._normalise(case)
+        """Decide one case. Raises :class:`InputError` for a bad case, :class:`EvaluationError` for a table gap.
+
+        A refusal or a gap found by the tables carries the partial trace as ``error.trace`` (see :meth:`run`).
+        """
+        return self.run(self._normalise(case))
+
+    def run(self, normalised: dict[str, Any], decided: Decided | None = None) -> Result:
+        """Walk the tables for a case already normalised (:meth:`normalise`): the one evaluation loop.
+
+        ``decided`` stands in for the compiled tables' matching and hit policy with another engine's
+        answer (the pyDMNrules adapter's), so both engines share the state, the refusals and the trace.
+
+        A failure keeps what was decided so far for an audit: the :class:`InputError` of a check table's
+        refusal and the :class:`EvaluationError` of a table that matches nothing (or a unique table that
+        matches twice) get ``trace``, the :class:`TableTrace` of each table evaluated before the failure.
+        For a refusal the last is the refusing check table with the rule that refused; a table that could
+        not decide has no outputs, so it is not in the trace: the error's ``table``, ``rule_ids`` and
+        ``inputs`` name it. The trace is built only on failure, from the steps the loop keeps anyway.
+        """
         state = normalised.copy()
         steps: list[Step] = []
         apply = hitpolicy.apply
-        for ct, getter, out_slots, checks in self._plan:
-            values = getter(state)
-            hits = ct.select(values)
-            # One rule of a single-hit table gives its outputs; everything else is the hit policy's business.
-            outputs = ct.outputs[hits[0]] if ct.single_hit and len(hits) == 1 else apply(ct, hits, values)
-            if len(out_slots) == 1:
-                state[out_slots[0]] = outputs[0]
-            else:
-                state.update(zip(out_slots, outputs))
-            steps.append((ct, values, hits, outputs))
-            if checks:
-                for j in checks:
-                    if outputs[j] != CHECK_PASSED:
-                        raise self._refusal(ct, ct.output_names[j], outputs[j], hits, values, steps, normalised)
+        try:
+            for ct, select, getter, out_slots, checks in self._plan:
+                values = getter(state)
+                if decided is None:
+                    hits = select(values)
+                    # One rule of a single-hit table gives its outputs; everything else is the hit policy's business.
+                    outputs = ct.outputs[hits[0]] if ct.single_hit and len(hits) == 1 else apply(ct, hits, values)
+                else:
+                    hits, outputs = decided(ct, values)
+                if len(out_slots) == 1:
+                    state[out_slots[0]] = outputs[0]
+                else:
+                    state.update(zip(out_slots, outputs))
+                steps.append((ct, values, hits, outputs))
+                if checks:
+                    for j in checks:
+                        if outputs[j] != CHECK_PASSED:
+                            raise self._refusal(ct, ct.output_names[j], outputs[j], hits, values, steps, normalised)
+        except (InputError, EvaluationError) as error:
+            error.trace = trace_of(steps)
+            raise
         decision = dict(zip(self._decision_keys, self._decision_values(state)))
         return Result(self.model, self.identity, normalised, decision, steps)
 

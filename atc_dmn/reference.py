@@ -4,8 +4,10 @@ pyDMNrules is imported only here, and only when asked for: its import
 takes seconds. Cases are normalised by our code first (pyDMNrules crashes
 on some strings and reads "yes" as null), each thread gets its own
 pyDMNrules object (one shared object gives wrong answers under threads),
-and its answer is mapped back onto our tables so both engines explain a
-decision the same way.
+and its answer (the rules each table fired, the final outputs) is fed to
+the engine's own evaluation loop, :meth:`DecisionModel.run`, so both
+engines keep the same state, refuse a case the same way and explain a
+decision with the same trace.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from .compiler import CompiledTable
 from .engine import DecisionModel
 from .errors import DmnError, EvaluationError, ModelError
-from .model import CHECK_PASSED
-from .result import Result, Step
+from .result import Result
 
 _local = threading.local()
 
@@ -68,22 +70,14 @@ def evaluate_reference(model: DecisionModel, case: Mapping[str, Any]) -> Result:
         for _desc, table, rule_id in items:
             by_table.setdefault(table, []).append(str(rule_id))
     final = runs[-1]["Result"]
-    state = {spec.name: normalised[spec.key] for spec in model.inputs}
-    steps: list[Step] = []
-    variables = model.model.variables
-    for ct in model.tables:
-        ids = by_table.get(ct.table.name, [])
+
+    def decided(ct: CompiledTable, values: tuple[Any, ...]) -> tuple[list[int], tuple[Any, ...]]:
+        """pyDMNrules' answer for one table: the rules it fired (as our indices) and its outputs."""
         index = {r.id: i for i, r in enumerate(ct.table.rules)}
-        hits = [index[i] for i in ids if i in index]
-        values = tuple(state[n] for n in ct.input_names)
-        outputs = tuple(_plain(final.get(n)) for n in ct.output_names)
-        state.update(zip(ct.output_names, outputs))
-        steps.append((ct, values, hits, outputs))
-        for j, name in enumerate(ct.output_names):
-            if variables[name].role == "check" and outputs[j] != CHECK_PASSED:
-                raise model._refusal(ct, name, outputs[j], hits, values, steps, normalised)
-    decision = {v.key: state.get(v.name) for v in variables.values() if v.role == "output"}
-    return Result(model.model, model.identity, normalised, decision, steps)
+        hits = [index[i] for i in by_table.get(ct.table.name, []) if i in index]
+        return hits, tuple(_plain(final.get(n)) for n in ct.output_names)
+
+    return model.run(normalised, decided)
 
 
 def _plain(value: Any) -> Any:

@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ModelIdentity:
-    """Which model produced an answer: enough to find the exact workbook again."""
+    """Which model produced an answer: enough to find the exact workbook again.
+
+    ``path`` is where this process read the workbook; it stays out of
+    :meth:`to_dict`, since a result sent to a client must not reveal the
+    server's files. The SHA-256 identifies the workbook wherever it is.
+    """
 
     name: str
     identifier: str
@@ -29,7 +34,13 @@ class ModelIdentity:
     path: str
 
     def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return {
+            "name": self.name,
+            "identifier": self.identifier,
+            "version": self.version,
+            "effective_date": self.effective_date,
+            "sha256": self.sha256,
+        }
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,31 @@ class TableTrace:
 Step = tuple["CompiledTable", tuple[Any, ...], list[int], tuple[Any, ...]]
 
 
+def trace_of(steps: list[Step]) -> tuple[TableTrace, ...]:
+    """The steps an evaluation kept, as the trace a person reads: built only when someone asks.
+
+    A :class:`Result` builds it on first access; a failed evaluation, for its error's ``trace``.
+    """
+    traces = []
+    for ct, values, hits, outputs in steps:
+        t = ct.table
+        rules = tuple(
+            FiredRule(r.id, t.sheet, r.row, r.annotation, r.citations, r.annotations)
+            for r in (t.rules[i] for i in hits)
+        )
+        traces.append(
+            TableTrace(
+                t.name,
+                t.sheet,
+                t.hit_policy,
+                dict(zip(ct.input_names, values)),
+                rules,
+                dict(zip(ct.output_names, outputs)),
+            )
+        )
+    return tuple(traces)
+
+
 class Result:
     """The recommendation for one case.
 
@@ -118,24 +154,7 @@ class Result:
 
     @cached_property
     def trace(self) -> tuple[TableTrace, ...]:
-        traces = []
-        for ct, values, hits, outputs in self._steps:
-            t = ct.table
-            rules = tuple(
-                FiredRule(r.id, t.sheet, r.row, r.annotation, r.citations, r.annotations)
-                for r in (t.rules[i] for i in hits)
-            )
-            traces.append(
-                TableTrace(
-                    t.name,
-                    t.sheet,
-                    t.hit_policy,
-                    dict(zip(ct.input_names, values)),
-                    rules,
-                    dict(zip(ct.output_names, outputs)),
-                )
-            )
-        return tuple(traces)
+        return trace_of(self._steps)
 
     @cached_property
     def references(self) -> tuple[dict[str, Any], ...]:

@@ -11,7 +11,9 @@ Comparison rules: a blank expected cell is not checked; a collected list
 ``a; b``; ``null`` expects a missing value.
 
 Rule coverage counts the rules that fired for at least one case, including
-the check rule that refuses a case whose inputs contradict each other.
+the check rule that refuses a case whose inputs contradict each other: a
+refusal's error carries the trace up to that rule, so coverage reads the
+engine's own evaluation, never a walk of its own.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import hitpolicy
 from .cases import guess_format, iter_cases, read_text
 from .engine import DecisionModel
-from .errors import DmnError, EvaluationError, InputError
+from .errors import EvaluationError, InputError
 from .findings import WARNING, Finding
-from .model import CHECK_PASSED, TestCase
+from .model import TestCase
+from .result import TableTrace
 from .sheet_cases import ERROR, EXPECTED, SHEET, expected_items, scalar, sheet_findings, sheet_value
 
 ERROR_KEY = "error"
@@ -177,7 +179,7 @@ def run_case(
     try:
         result = model.evaluate(inputs)
     except InputError as error:
-        fired = fired_rules(model, inputs)
+        fired = _fired(error.trace)
         field = error.field
         if expected_error is None:
             return outcome(False, fired, f"refused: {error}", refused=field)
@@ -186,8 +188,8 @@ def run_case(
             return outcome(False, fired, problem, refused=field)
         return outcome(True, fired, refused=field)
     except EvaluationError as error:
-        return outcome(False, fired_rules(model, inputs), f"no answer: {error}")
-    fired = [(step.table, rule.id) for step in result.trace for rule in step.rules]
+        return outcome(False, _stopped(error), f"no answer: {error}")
+    fired = _fired(result.trace)
     if expected_error is not None:
         return outcome(False, fired, f"decided, but a refusal naming '{expected_error}' was expected")
     keys = {v.key for v in model.model.variables.values() if v.role == "output"}
@@ -234,37 +236,22 @@ def _names(model: DecisionModel, field_name: str, expected: str) -> bool:
 
 
 def fired_rules(model: DecisionModel, case: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The rules that fire for a case up to where it is refused (a refusal carries no trace).
-
-    Walks the tables in order with the engine's hit-policy code, stopping at
-    the first check that refuses the case or the first table that cannot decide.
-    """
+    """The (table, rule id) pairs that fire for a case, up to where it is refused or a table cannot decide."""
     try:
-        normalised = model.normalise(case)
-    except DmnError:
-        return []
-    m = model.model
-    state = {spec.name: normalised.get(spec.key) for spec in m.inputs}
-    fired: list[tuple[str, str]] = []
-    for ct in model.tables:
-        table = ct.table
-        values = tuple(state.get(col.variable) for col in table.inputs)
-        hits = [i for i, r in enumerate(table.rules) if all(t.matches(v) for t, v in zip(r.tests, values))]
-        if table.hit_policy == "F":
-            hits = hits[:1]
-        fired.extend((table.name, table.rules[i].id) for i in hits)
-        try:
-            outputs = hitpolicy.apply(ct, hits, values)
-        except EvaluationError:
-            break
-        state.update(zip((col.variable for col in table.outputs), outputs))
-        refused = any(
-            m.variables[col.variable].role == "check" and value != CHECK_PASSED
-            for col, value in zip(table.outputs, outputs)
-        )
-        if refused:
-            break
-    return fired
+        return _fired(model.evaluate(case).trace)
+    except InputError as error:
+        return _fired(error.trace)  # empty for a case refused before the tables
+    except EvaluationError as error:
+        return _stopped(error)
+
+
+def _fired(trace: Iterable[TableTrace]) -> list[tuple[str, str]]:
+    return [(step.table, rule.id) for step in trace for rule in step.rules]
+
+
+def _stopped(error: EvaluationError) -> list[tuple[str, str]]:
+    """The rules fired before a table failed, and those of the failing table that matched (a unique table's)."""
+    return _fired(error.trace) + [(error.table, rule_id) for rule_id in error.rule_ids]
 
 
 def coverage(model: DecisionModel, fired: Iterable[Iterable[tuple[str, str]]]) -> Coverage:
