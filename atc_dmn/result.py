@@ -19,12 +19,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ModelIdentity:
-    """Which model produced an answer: enough to find the exact workbook again.
-
-    ``path`` is where this process read the workbook; it stays out of
-    :meth:`to_dict`, since a result sent to a client must not reveal the
-    server's files. The SHA-256 identifies the workbook wherever it is.
-    """
+    """Which model produced an answer: enough to find the exact workbook again."""
 
     name: str
     identifier: str
@@ -34,13 +29,7 @@ class ModelIdentity:
     path: str
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "name": self.name,
-            "identifier": self.identifier,
-            "version": self.version,
-            "effective_date": self.effective_date,
-            "sha256": self.sha256,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
