@@ -1,12 +1,16 @@
 """The ``atc-dmn`` command line: a thin layer over the public API.
 
-Exit status: 0 success, 1 failed checks, 2 a bad case (input error),
-3 a bad workbook (model error). A user's mistake never shows a traceback.
+Exit status: 0 success, 1 failed checks, 2 a bad case or command line,
+3 a bad workbook, 4 an optional engine that is not installed, 5 standard
+output could not be written. The library's errors carry no exit status: the
+mapping is here. A user's mistake never shows a traceback.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -15,9 +19,28 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import DmnError, InputError, ModelError
+from .errors import DmnError, EngineUnavailable, EvaluationError, InputError, ModelError
 
 ENGINES = ("compiled", "pydmnrules")
+
+EXIT_FAILED_CHECKS = 1
+EXIT_BAD_CASE = 2  # also click's status for a bad command line
+EXIT_BAD_WORKBOOK = 3
+EXIT_NO_ENGINE = 4
+EXIT_OUTPUT = 5
+# Writing standard output failed: a full disk or quota, a file too large, a reader that went away.
+OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EPIPE})
+
+
+def exit_status(error: DmnError) -> int:
+    """The documented exit status of one of our errors."""
+    if isinstance(error, InputError):
+        return EXIT_BAD_CASE
+    if isinstance(error, EngineUnavailable):
+        return EXIT_NO_ENGINE
+    if isinstance(error, ModelError | EvaluationError):
+        return EXIT_BAD_WORKBOOK
+    return EXIT_FAILED_CHECKS
 
 
 def _fail(error: DmnError) -> None:
@@ -35,18 +58,43 @@ def _fail(error: DmnError) -> None:
         click.echo(f"error: {error}", err=True)
     if isinstance(error, InputError) and error.allowed and "allowed:" not in str(error) and "Known" not in str(error):
         click.echo("allowed: " + ", ".join(error.to_dict()["allowed"]), err=True)
-    sys.exit(error.exit_code)
+    sys.exit(exit_status(error))
+
+
+def _output_failed(error: OSError) -> None:
+    """Standard output cannot be written: say so briefly (a closed pipe silently, as Unix tools do) and exit 5."""
+    try:
+        # Whatever is still buffered would fail again when Python flushes it at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # not a real file descriptor (a test runner's stream): nothing is flushed at exit
+    if error.errno != errno.EPIPE:
+        click.echo(f"error: cannot write the output: {error.strerror or error}", err=True)
+    sys.exit(EXIT_OUTPUT)
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn our errors into a message on stderr and the documented exit status."""
+    """Turn our errors, and output that cannot be written, into a message on stderr and the documented exit status.
+
+    Standard output is flushed before the command returns or exits, so that a
+    full disk or a closed pipe is caught here rather than at interpreter exit.
+    """
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                sys.stdout.flush()
         except DmnError as error:
             _fail(error)
+        except OSError as error:
+            if error.errno not in OUTPUT_ERRNOS:
+                raise
+            _output_failed(error)
 
     return wrapper
 
@@ -60,7 +108,7 @@ def _load(path: str | None):
 model_option = click.option(
     "--model",
     "model_path",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # a folder or a missing file is a bad workbook (exit 3), not a usage error
     default=None,
     help="Workbook to use (default: the shipped ATC model).",
 )
@@ -118,7 +166,11 @@ def evaluate(
 
     case: dict[str, Any] = {}
     if case_source is not None:
-        case = parse_case_json(read_text(case_source), "standard input" if case_source == "-" else case_source)
+        try:
+            text = read_text(case_source)
+        except InputError as error:
+            raise InputError(error.field, error.value, error.allowed, f"--case: {error.message}") from None
+        case = parse_case_json(text, "standard input" if case_source == "-" else case_source)
     case.update(parse_assignments(assignments))
     model = _load(model_path)
     if engine == "pydmnrules":
@@ -205,7 +257,7 @@ def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) 
                 row = [v if not isinstance(v, list) else ";".join(v) for v in result.decision.values()]
                 writer.writerow([rec.label, "ok", *row, "", ""])
             else:
-                writer.writerow([rec.label, "error", *[""] * len(outputs), error.field, str(error)])
+                writer.writerow([rec.label, "error", *[""] * len(outputs), error.field or "", str(error)])
         else:
             item: dict[str, Any] = {"case": rec.label}
             if result is not None:
@@ -215,7 +267,7 @@ def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) 
             click.echo(json.dumps(item, ensure_ascii=False))
     if refused:
         click.echo(f"{refused} case(s) refused; see their error lines", err=True)
-        sys.exit(2)
+        sys.exit(EXIT_BAD_CASE)
 
 
 # -- checking a workbook ------------------------------------------------------------------------
@@ -241,8 +293,9 @@ def _plural(n: int, word: str) -> str:
 
 
 @main.command()
-@click.argument("workbook", required=False, type=click.Path(dir_okay=False))
+@click.argument("workbook", required=False, type=click.Path())
 @format_option
+@handle_errors
 def validate(workbook: str | None, fmt: str) -> None:
     """Check a workbook (default: the shipped model) and list every finding with its sheet, cell and fix.
 
@@ -266,11 +319,11 @@ def validate(workbook: str | None, fmt: str) -> None:
         took = f"checked in {report.seconds * 1000:.0f} ms"
         counts = f"{_plural(len(report.errors), 'error')}, {_plural(len(report.warnings), 'warning')}"
         click.echo(f"{path}: {counts} ({took})")
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok else EXIT_FAILED_CHECKS)
 
 
 @main.command(name="test")
-@click.argument("workbook", required=False, type=click.Path(dir_okay=False))
+@click.argument("workbook", required=False, type=click.Path())
 @click.option(
     "--cases",
     "cases_file",
@@ -314,11 +367,11 @@ def test_command(workbook: str | None, cases_file: str | None, fmt: str) -> None
         click.echo(f"rule coverage: {cov.covered} of {cov.total} rules ({cov.percent:.0f}%)")
         for finding in cov.uncovered:
             click.echo(f"warning: {finding.location}: {finding.message} [{finding.code}]")
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if report.ok else EXIT_FAILED_CHECKS)
 
 
 @main.command()
-@click.argument("workbook", type=click.Path(dir_okay=False))
+@click.argument("workbook", type=click.Path())
 @click.option(
     "-o",
     "--output",

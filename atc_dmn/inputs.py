@@ -45,7 +45,7 @@ class Normaliser:
     def __call__(self, case: Any) -> dict[str, Value]:
         if case.__class__ is not dict and not isinstance(case, Mapping):
             raise InputError(
-                "(case)",
+                None,
                 _short(case),
                 (),
                 f"a case must be an object of input names and values, not {type(case).__name__}",

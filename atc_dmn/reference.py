@@ -18,16 +18,14 @@ from typing import Any
 
 from .compiler import CompiledTable
 from .engine import DecisionModel
-from .errors import DmnError, EvaluationError, ModelError
+from .errors import EngineUnavailable, EvaluationError, ModelError
 from .result import Result
 
 _local = threading.local()
 
 
-class ReferenceUnavailable(DmnError):
+class ReferenceUnavailable(EngineUnavailable):
     """pyDMNrules is not installed."""
-
-    exit_code = 3
 
 
 def _engine(path: str) -> Any:
