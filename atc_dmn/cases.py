@@ -33,6 +33,7 @@ MAX_DIGITS = 100
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.DOTALL)
 _ALLOWED = "a case is one JSON object of input names and plain values (text, true/false, numbers, null)"
 
@@ -231,8 +232,14 @@ def _integer(digits: str) -> int | _LongInteger:
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """One JSON object; called by the parser for each, innermost first, so a problem is named by its key."""
     out: dict[str, Any] = {}
     for key, value in pairs:
+        for text in (key, value) if isinstance(value, str) else (key,):
+            if not text.isascii() and _SURROGATE.search(text):
+                # "\ud800" escapes a half of a character: no output could print it.
+                shown = _short(key).encode("utf-8", "backslashreplace").decode()
+                raise InputError(shown, None, (), f"{shown}: a text holds a lone surrogate escape (\\ud800-\\udfff)")
         if key in out:
             raise InputError(key, None, (), f"'{_short(key)}' is given twice; give each name once")
         if isinstance(value, _LongInteger):
