@@ -53,7 +53,9 @@ class DecisionModel:
             (
                 ct,
                 ct.select,
+                ct.outputs if ct.single_hit else None,  # a single-hit table's outputs, rule by rule
                 _getter([slots[n] for n in ct.input_names]),
+                slots[ct.output_names[0]] if len(ct.output_names) == 1 else None,  # the usual one output
                 tuple(slots[n] for n in ct.output_names),
                 self._checks[i],
             )
@@ -100,16 +102,16 @@ class DecisionModel:
         steps: list[Step] = []
         apply = hitpolicy.apply
         try:
-            for ct, select, getter, out_slots, checks in self._plan:
+            for ct, select, single, getter, out_slot, out_slots, checks in self._plan:
                 values = getter(state)
                 if decided is None:
                     hits = select(values)
                     # One rule of a single-hit table gives its outputs; everything else is the hit policy's business.
-                    outputs = ct.outputs[hits[0]] if ct.single_hit and len(hits) == 1 else apply(ct, hits, values)
+                    outputs = single[hits[0]] if single is not None and len(hits) == 1 else apply(ct, hits, values)
                 else:
                     hits, outputs = decided(ct, values)
-                if len(out_slots) == 1:
-                    state[out_slots[0]] = outputs[0]
+                if out_slot is not None:
+                    state[out_slot] = outputs[0]
                 else:
                     state.update(zip(out_slots, outputs))
                 steps.append((ct, values, hits, outputs))
