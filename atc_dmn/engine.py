@@ -93,10 +93,11 @@ class DecisionModel:
 
         A failure keeps what was decided so far for an audit: the :class:`InputError` of a check table's
         refusal and the :class:`EvaluationError` of a table that matches nothing (or a unique table that
-        matches twice) get ``trace``, the :class:`TableTrace` of each table evaluated before the failure.
-        For a refusal the last is the refusing check table with the rule that refused; a table that could
-        not decide has no outputs, so it is not in the trace: the error's ``table``, ``rule_ids`` and
-        ``inputs`` name it. The trace is built only on failure, from the steps the loop keeps anyway.
+        matches twice) get ``trace``, a :class:`TableTrace` per table that decided, in order. A refusal's
+        ends with the refusing check table and the rule that refused. A table that could not decide has
+        no outputs and is left out: the error's ``table``, ``rule_ids`` and ``inputs`` name it. The trace
+        is built only on failure, from the steps the loop keeps anyway; a case refused before the
+        tables has an empty one.
         """
         state = normalised.copy()
         steps: list[Step] = []
