@@ -1,7 +1,8 @@
 """The exceptions atc-dmn raises, each carrying the fields a caller needs.
 
 Every error a user can cause is one of these, so the command line can turn
-it into a clear message and an exit status instead of a traceback.
+it into a clear message and an exit status instead of a traceback. Which
+status belongs to which error is the command line's business (atc_dmn/cli.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 class DmnError(Exception):
     """Base class of every error atc-dmn raises on purpose."""
 
-    exit_code = 1
     # A failed evaluation's audit: the tables evaluated up to the failure, set by DecisionModel.run.
     trace: tuple[TableTrace, ...] = ()
 
@@ -28,14 +28,14 @@ class InputError(DmnError):
     """A patient case that the model cannot take: unknown field, value outside its list, conflict.
 
     ``field`` names the input, ``value`` is what was given, ``allowed`` lists what
-    would have been accepted (empty where no list applies).
+    would have been accepted (empty where no list applies). ``field`` is None
+    when the problem is not about one input: a case that is not an object, a
+    file that cannot be read, JSON that cannot be parsed.
     """
-
-    exit_code = 2
 
     def __init__(
         self,
-        field: str,
+        field: str | None,
         value: Any,
         allowed: Sequence[Any] = (),
         message: str = "",
@@ -70,8 +70,6 @@ class ModelError(DmnError):
     ``code`` is a stable finding code (see docs/findings.md). ``findings`` holds
     every error found when more than one was collected.
     """
-
-    exit_code = 3
 
     def __init__(
         self,
@@ -112,8 +110,6 @@ class EvaluationError(DmnError):
     ``table`` and ``rule_ids`` fields say where to look.
     """
 
-    exit_code = 3
-
     def __init__(
         self,
         message: str,
@@ -137,6 +133,10 @@ class EvaluationError(DmnError):
             "rule_ids": list(self.rule_ids),
             "inputs": self.inputs,
         }
+
+
+class EngineUnavailable(DmnError):
+    """An optional engine was asked for but is not installed: neither the case nor the workbook is at fault."""
 
 
 def _show(value: Any) -> str:

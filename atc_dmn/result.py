@@ -19,7 +19,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ModelIdentity:
-    """Which model produced an answer: enough to find the exact workbook again."""
+    """Which model produced an answer: enough to find the exact workbook again.
+
+    ``path`` is where this process read the workbook; it stays out of
+    :meth:`to_dict`, since a result sent to a client must not reveal the
+    server's files. The SHA-256 identifies the workbook wherever it is.
+    """
 
     name: str
     identifier: str
@@ -29,7 +34,13 @@ class ModelIdentity:
     path: str
 
     def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+        return {
+            "name": self.name,
+            "identifier": self.identifier,
+            "version": self.version,
+            "effective_date": self.effective_date,
+            "sha256": self.sha256,
+        }
 
 
 @dataclass(frozen=True)
