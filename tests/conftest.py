@@ -202,9 +202,15 @@ def tiny_workbook(tmp_path: Path) -> Callable[..., Path]:
 # -- the installed command --------------------------------------------------------
 
 
+def installed_command() -> str | None:
+    """The ``atc-dmn`` installed beside the running Python (so an unactivated venv works), else on PATH."""
+    beside = Path(sys.executable).with_name("atc-dmn")
+    return str(beside) if beside.is_file() and os.access(beside, os.X_OK) else shutil.which("atc-dmn")
+
+
 @pytest.fixture(scope="session")
 def atc_command() -> str:
-    path = shutil.which("atc-dmn")
+    path = installed_command()
     assert path, "the atc-dmn command is not installed: pip install -e '.[test]'"
     return path
 
