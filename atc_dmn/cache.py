@@ -25,15 +25,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import feel, model
+from . import feel, model, origin
 from .model import Model
 
-FORMAT = 3  # bump when the JSON layout or the model's dataclasses change
+FORMAT = 4  # bump when the JSON layout or the model's dataclasses change
 
 # The records a cache entry may hold: the dataclasses of model.py and feel.py, by name.
 _RECORDS: dict[str, type] = {
     name: obj
-    for module in (model, feel)
+    for module in (model, feel, origin)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == module.__name__
 }

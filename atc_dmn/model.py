@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .feel import UnaryTest, Value
+from .origin import NOWHERE, Origin
 
 ROLES = ("input", "output", "intermediate", "check")
 HIT_POLICIES = ("U", "A", "P", "F", "R", "O", "C", "C+", "C<", "C>", "C#")
@@ -30,7 +31,11 @@ class Variable:
     role: str
     default: Value = None
     meaning: str = ""
-    cell: str = ""
+    origin: Origin = NOWHERE  # its Glossary row
+
+    @property
+    def cell(self) -> str:
+        return self.origin.location
 
     @property
     def key(self) -> str:
@@ -44,9 +49,17 @@ class Variable:
 @dataclass(frozen=True)
 class Column:
     variable: str
-    cell: str
+    origin: Origin  # its heading
     allowed: UnaryTest | None = None  # the allowed-values row, parsed
-    allowed_cell: str = ""
+    allowed_origin: Origin | None = None
+
+    @property
+    def cell(self) -> str:
+        return self.origin.location
+
+    @property
+    def allowed_cell(self) -> str:
+        return self.allowed_origin.location if self.allowed_origin is not None else ""
 
     @property
     def enumeration(self) -> tuple[Value, ...] | None:
@@ -59,12 +72,16 @@ class Column:
 @dataclass(frozen=True)
 class Rule:
     id: str
-    row: int
+    origin: Origin  # its id cell
     tests: tuple[UnaryTest, ...]
     outputs: tuple[Value, ...]
     annotations: dict[str, str] = field(default_factory=dict)
     citations: tuple[int | str, ...] = ()
     cells: tuple[str, ...] = ()  # coordinates of input cells then output cells
+
+    @property
+    def row(self) -> int:
+        return self.origin.row
 
     @property
     def annotation(self) -> str:
@@ -75,8 +92,7 @@ class Rule:
 @dataclass(frozen=True)
 class DecisionTable:
     name: str
-    sheet: str
-    cell: str
+    origin: Origin  # its name cell
     hit_policy: str
     inputs: tuple[Column, ...]
     outputs: tuple[Column, ...]
@@ -84,6 +100,14 @@ class DecisionTable:
     annotation_headings: tuple[str, ...] = ()
     description: str = ""
     purpose: str = ""
+
+    @property
+    def sheet(self) -> str:
+        return self.origin.source
+
+    @property
+    def cell(self) -> str:
+        return self.origin.location
 
 
 @dataclass(frozen=True)
@@ -129,12 +153,16 @@ class Citation:
 class TestCase:
     id: str
     description: str
-    row: int
+    origin: Origin  # its id cell
     inputs: dict[str, Any]
     expected: dict[str, Any]
     expected_error: str | None = None
     reason: str = ""  # why the expected values are right (the optional Reason column)
     cells: dict[str, str] = field(default_factory=dict)  # input key, "expected.<output>", "id" -> its cell
+
+    @property
+    def row(self) -> int:
+        return self.origin.row
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,12 @@ from atc_dmn.feel import ANY, Compare, Equals, Range, UnaryTest
 from atc_dmn.hitpolicy import apply
 from atc_dmn.inputs import coerce
 from atc_dmn.model import Column, DecisionTable, Rule
+from atc_dmn.origin import Origin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from gen_tables import random_cases, rule_rows, write_workbook
+
+HERE = Origin("T", "B3")  # a heading cell: the index never reads where a column came from
 
 
 def outcome(model: DecisionModel, case: dict[str, Any]) -> tuple[Any, ...]:
@@ -111,15 +114,15 @@ def random_table(rng: random.Random, hit_policy: str) -> DecisionTable:
     for j in range(rng.randint(1, 4)):
         if rng.random() < 0.8:
             listed = tuple(rng.sample(POOL, rng.randint(2, len(POOL))))
-            inputs.append(Column(f"in{j}", "", UnaryTest(tuple(Equals(v) for v in listed))))
+            inputs.append(Column(f"in{j}", HERE, UnaryTest(tuple(Equals(v) for v in listed))))
         else:  # no list: numbers in a range, or anything
-            inputs.append(Column(f"in{j}", "", None))
+            inputs.append(Column(f"in{j}", HERE, None))
     rules = []
     for i in range(rng.randint(1, 40)):
         tests = tuple(random_test(rng, col.enumeration if col.enumeration is not None else POOL) for col in inputs)
-        rules.append(Rule(f"R{i}", 5 + i, tests, (f"o{i % 5}",)))
-    output = Column("out", "", UnaryTest(tuple(Equals(f"o{k}") for k in range(5))))
-    return DecisionTable("T", "T", "B2", hit_policy, tuple(inputs), (output,), tuple(rules))
+        rules.append(Rule(f"R{i}", Origin("T", f"B{5 + i}"), tests, (f"o{i % 5}",)))
+    output = Column("out", HERE, UnaryTest(tuple(Equals(f"o{k}") for k in range(5))))
+    return DecisionTable("T", Origin("T", "B2"), hit_policy, tuple(inputs), (output,), tuple(rules))
 
 
 @pytest.mark.parametrize("seed", range(60))
@@ -143,11 +146,12 @@ def test_random_tables_index_matches_plain_scan(seed: int) -> None:
 
 def test_true_and_one_stay_apart_in_the_index() -> None:
     # A column listing both 1 and true: rule R0 accepts only true, R1 only 1, R2 only 0, R3 only false.
-    col = Column("x", "", UnaryTest((Equals(True), Equals(1), Equals(0), Equals(False), Equals(None))))
+    col = Column("x", HERE, UnaryTest((Equals(True), Equals(1), Equals(0), Equals(False), Equals(None))))
     rules = tuple(
-        Rule(f"R{i}", 5 + i, (UnaryTest((Equals(v),)),), (f"o{i}",)) for i, v in enumerate([True, 1, 0, False])
+        Rule(f"R{i}", Origin("T", f"B{5 + i}"), (UnaryTest((Equals(v),)),), (f"o{i}",))
+        for i, v in enumerate([True, 1, 0, False])
     )
-    ct = compile_table(DecisionTable("T", "T", "B2", "C", (col,), (Column("out", ""),), rules))
+    ct = compile_table(DecisionTable("T", Origin("T", "B2"), "C", (col,), (Column("out", HERE),), rules))
     assert ct.indexed
     assert ct.matches((True,)) == [0]
     assert ct.matches((1,)) == [1]
@@ -160,14 +164,13 @@ def test_true_and_one_stay_apart_in_the_index() -> None:
 def test_a_unique_table_matching_twice_is_still_an_error_with_the_index() -> None:
     table = DecisionTable(
         "T",
-        "T",
-        "B2",
+        Origin("T", "B2"),
         "U",
-        (Column("x", "", UnaryTest((Equals("a"), Equals("b")))),),
-        (Column("out", "", None),),
+        (Column("x", HERE, UnaryTest((Equals("a"), Equals("b")))),),
+        (Column("out", HERE, None),),
         (
-            Rule("R1", 5, (UnaryTest((Equals("a"),)),), ("one",)),
-            Rule("R2", 6, (ANY,), ("two",)),
+            Rule("R1", Origin("T", "B5"), (UnaryTest((Equals("a"),)),), ("one",)),
+            Rule("R2", Origin("T", "B6"), (ANY,), ("two",)),
         ),
     )
     for indexed in (True, False):

@@ -6,6 +6,7 @@ import re
 
 from ..feel import FeelError, Value, cell_text, parse_literal
 from ..model import ROLES, Variable
+from ..origin import Origin
 from .context import Context, Stop, coord
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -112,7 +113,7 @@ def read_glossary(ctx: Context) -> None:
                     exc.hint,
                 )
         meaning = sheet.text(row, heads["Meaning"]) if "Meaning" in heads else ""
-        ctx.variables[name] = Variable(name, concept, attribute, role, default, meaning, where)
+        ctx.variables[name] = Variable(name, concept, attribute, role, default, meaning, Origin("Glossary", where))
         row += 1
     if not ctx.variables:
         findings.error("GLOSSARY_EMPTY", "the Glossary lists no variables", "Glossary", coord(r + 1, c))

@@ -7,6 +7,7 @@ import re
 from ..feel import FeelError, UnaryTest, cell_text, parse_output, parse_unary_tests
 from ..feel_value import show
 from ..model import HIT_POLICIES, Column, Rule
+from ..origin import Origin
 from ..workbook import Sheet
 from .context import Context, coord
 from .values import member, type_hint, type_mismatch, type_note
@@ -115,7 +116,9 @@ def read_rules(
                 citations = parse_citations(ctx, text, s, coord(row, col), name, rid)
             else:
                 annotations[heading] = text
-        rules.append(Rule(rid, row, tuple(tests), tuple(outs), annotations, citations, tuple(cells)))
+        rules.append(
+            Rule(rid, Origin(s, coord(row, c)), tuple(tests), tuple(outs), annotations, citations, tuple(cells))
+        )
         row += 1
     check_split_rows(ctx, sheet, name, row, c, last_col, columns[-1][0])
     return rules

@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..feel import FeelError, UnaryTest, cell_text, parse_unary_tests
 from ..feel_value import is_number, show
 from ..model import HIT_POLICIES, Column, DecisionTable, Rule
+from ..origin import Origin
 from ..workbook import Sheet, get_column_letter
 from .borders import allowed_row, check_line_before_inputs, heading_lines
 from .context import RESERVED, Context, coord
@@ -88,14 +89,8 @@ def read_table(ctx: Context, description: str, name: str, purpose: str, decision
     has_validity = allowed_row(ctx, sheet, name, head_row, c, columns, n_inputs)
     first_rule = head_row + 2 if has_validity else head_row + 1
     allowed = _allowed_row(ctx, sheet, name, head_row + 1, columns, n_inputs) if has_validity else [None] * len(columns)
-    inputs = tuple(
-        Column(h, coord(head_row, hc), allowed[j], coord(head_row + 1, hc) if allowed[j] else "")
-        for j, (hc, h) in enumerate(columns[:n_inputs])
-    )
-    outputs = tuple(
-        Column(h, coord(head_row, hc), allowed[n_inputs + j], coord(head_row + 1, hc) if allowed[n_inputs + j] else "")
-        for j, (hc, h) in enumerate(columns[n_inputs:])
-    )
+    inputs = tuple(_column(s, h, head_row, hc, allowed[j]) for j, (hc, h) in enumerate(columns[:n_inputs]))
+    outputs = tuple(_column(s, h, head_row, hc, allowed[n_inputs + j]) for j, (hc, h) in enumerate(columns[n_inputs:]))
     rules = read_rules(ctx, sheet, name, first_rule, c, columns, n_inputs, inputs, outputs, ann_heads)
     if not rules:
         findings.error(
@@ -110,8 +105,7 @@ def read_table(ctx: Context, description: str, name: str, purpose: str, decision
     _check_hit_policy(ctx, name, hp, s, coord(r + 1, c), outputs, rules, n_inputs)
     return DecisionTable(
         name,
-        s,
-        coord(r, c),
+        Origin(s, coord(r, c)),
         hp,
         inputs,
         outputs,
@@ -120,6 +114,12 @@ def read_table(ctx: Context, description: str, name: str, purpose: str, decision
         description,
         purpose,
     )
+
+
+def _column(sheet: str, heading: str, head_row: int, col: int, allowed: UnaryTest | None) -> Column:
+    """A column located at its heading, and at its allowed-values cell when it has a list."""
+    below = Origin(sheet, coord(head_row + 1, col)) if allowed else None
+    return Column(heading, Origin(sheet, coord(head_row, col)), allowed, below)
 
 
 def _headings(ctx: Context, sheet: Sheet, name: str, head_row: int, c: int) -> tuple[Headings, Headings, int] | None:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..feel import cell_text
 from ..model import TestCase
+from ..origin import Origin
 from ..sheet_cases import ERROR, EXPECTED, ID
 from .context import Context, coord
 
@@ -66,6 +67,6 @@ def read_test_cases(ctx: Context) -> tuple[TestCase, ...]:
                 elif var.role == "output":
                     expected[var.key] = value
                     cells[EXPECTED + var.key] = coord(row, hc)
-        cases.append(TestCase(case_id, desc, row, inputs, expected, error, reason, cells))
+        cases.append(TestCase(case_id, desc, Origin("Test", coord(row, c)), inputs, expected, error, reason, cells))
         row += 1
     return tuple(cases)
