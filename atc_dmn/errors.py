@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .origin import Origin, at
+
 if TYPE_CHECKING:
     from .result import TableTrace
 
@@ -89,10 +91,13 @@ class ModelError(DmnError):
         super().__init__(self.located())
 
     @property
+    def origin(self) -> Origin | None:
+        """The place as an :class:`Origin`, for code that reads places that way (findings, other formats)."""
+        return at(self.sheet, self.cell)
+
+    @property
     def location(self) -> str:
-        if self.sheet and self.cell:
-            return f"{self.sheet}!{self.cell}"
-        return self.sheet or ""
+        return str(self.origin) if self.origin is not None else ""
 
     def located(self) -> str:
         where = f"{self.location}: " if self.location else ""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import partialmethod
 from typing import Any
 
 from .errors import ModelError
+from .origin import Origin, at
 
 ERROR = "error"
 WARNING = "warning"
@@ -14,23 +15,41 @@ WARNING = "warning"
 
 @dataclass(frozen=True)
 class Finding:
+    """``origin`` is where to fix it (None for the whole file); ``sheet`` and ``cell`` read it for callers."""
+
     severity: str
     code: str
     message: str
-    sheet: str | None = None
-    cell: str | None = None
+    origin: Origin | None = None
     hint: str = ""
     table: str | None = None
     rule: str | None = None
 
     @property
+    def sheet(self) -> str | None:
+        return self.origin.source or None if self.origin is not None else None
+
+    @property
+    def cell(self) -> str | None:
+        return self.origin.location or None if self.origin is not None else None
+
+    @property
     def location(self) -> str:
-        if self.sheet and self.cell:
-            return f"{self.sheet}!{self.cell}"
-        return self.sheet or ""
+        """``Pathway!H9``; the sheet alone, or "" for the whole file."""
+        return str(self.origin) if self.origin is not None else ""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # The published shape (sheet and cell, not the origin): callers and docs/findings.md rely on it.
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "hint": self.hint,
+            "table": self.table,
+            "rule": self.rule,
+        }
 
     def to_error(self, findings: list[Finding] | tuple[Finding, ...] = ()) -> ModelError:
         return ModelError(self.message, self.sheet, self.cell, self.code, self.hint, findings)
@@ -49,8 +68,10 @@ class Findings(list):
         hint: str = "",
         table: str | None = None,
         rule: str | None = None,
+        origin: Origin | None = None,
     ) -> None:
-        self.append(Finding(severity, code, message, sheet, cell, hint, table, rule))
+        """Record a finding at ``origin``, or at ``sheet`` and ``cell`` (what a reader has in hand)."""
+        self.append(Finding(severity, code, message, origin or at(sheet, cell), hint, table, rule))
 
     # ``findings.error(code, message, sheet, cell, hint, table=..., rule=...)``, and the same for warnings.
     error = partialmethod(add, ERROR)

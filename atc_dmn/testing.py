@@ -259,7 +259,6 @@ def coverage(model: DecisionModel, fired: Iterable[Iterable[tuple[str, str]]]) -
     total = 0
     uncovered = []
     for table in model.model.tables:
-        column = "".join(ch for ch in table.cell if ch.isalpha())
         for rule in table.rules:
             total += 1
             if (table.name, rule.id) not in seen:
@@ -268,8 +267,7 @@ def coverage(model: DecisionModel, fired: Iterable[Iterable[tuple[str, str]]]) -
                         WARNING,
                         "RULE_UNTESTED",
                         f"no test case fires rule {rule.id} of table '{table.name}'",
-                        table.sheet,
-                        f"{column}{rule.row}",
+                        rule.origin,
                         "Add a case to the Test sheet whose inputs reach this rule.",
                         table.name,
                         rule.id,

@@ -92,8 +92,7 @@ def _capped(found: Findings) -> list[Finding]:
                     first.severity,
                     code,
                     f"table '{table}' has {n - PER_TABLE} more {code} findings besides those listed",
-                    first.sheet,
-                    first.cell,
+                    first.origin,
                     "Fix the ones listed first, then validate again.",
                     table,
                 )
@@ -136,7 +135,7 @@ class ValidationReport:
 
 
 def _from_error(error: ModelError) -> Finding:
-    return Finding(ERROR, error.code, error.message, error.sheet, error.cell, error.hint)
+    return Finding(ERROR, error.code, error.message, error.origin, error.hint)
 
 
 def validate_workbook(path: str | Path) -> ValidationReport:

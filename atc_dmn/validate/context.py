@@ -32,9 +32,8 @@ class Context:
 
 
 def rule_cell(table: DecisionTable, rule: Rule) -> str:
-    """The cell holding a rule's id (the table's first column, the rule's row)."""
-    column = "".join(ch for ch in table.cell if ch.isalpha())
-    return f"{column}{rule.row}"
+    """The cell holding a rule's id (the table's first column, the rule's row): where its origin is."""
+    return rule.origin.location
 
 
 def table_area(table: DecisionTable) -> tuple[int, int, int, int]:
