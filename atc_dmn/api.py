@@ -1,4 +1,4 @@
-"""Load a workbook into a :class:`DecisionModel`: read, build, validate, compile."""
+"""Load a workbook into a :class:`DecisionModel`: read (with its format's reader), validate, compile."""
 
 from __future__ import annotations
 
@@ -29,14 +29,16 @@ def load_model(path: str | Path | None = None, *, use_cache: bool = True) -> Dec
     with paused_gc():
         model = cache.load(path) if use_cache else None
     if model is None:
-        # Imported here: a cached model needs neither openpyxl nor the validator.
-        from .loader import build_model
+        # Imported here: a cached model needs neither a reader (nor openpyxl) nor the validator.
+        from .findings import Findings
+        from .formats import read
         from .validate import validate_model
-        from .workbook import read_workbook
 
         with paused_gc():
-            model = build_model(read_workbook(path))
-            validate_model(model).raise_if_errors()
+            reading = read(path)
+            model = reading.model_or_raise()
+            # The reader's findings about the file come first, as they always have (merged cells, say).
+            Findings([*reading.findings.errors, *validate_model(model).errors]).raise_if_errors()
         if use_cache:
             cache.store(model)
     return DecisionModel(model)

@@ -307,7 +307,7 @@ def validate(workbook: str | None, fmt: str) -> None:
       atc-dmn validate decisions/atc_treatment.xlsx
       atc-dmn validate my_copy.xlsx --format json
     """
-    from .validate import validate_workbook
+    from .report import validate_workbook
 
     path = _workbook_path(workbook)
     report = validate_workbook(path)

@@ -89,3 +89,33 @@ class Findings(list):
         errors = self.errors
         if errors:
             raise errors[0].to_error(errors)
+
+
+# A table with hundreds of copies of one mistake gets this many findings, then one that counts the rest.
+PER_TABLE = 20
+
+
+def capped(found: Findings) -> list[Finding]:
+    """At most PER_TABLE findings of one code per table, then one that counts the rest: a table with
+    hundreds of copies of one mistake would bury every other finding."""
+    kept: list[Finding] = []
+    counts: dict[tuple[str | None, str], int] = {}
+    for f in found:
+        key = (f.table, f.code)
+        counts[key] = counts.get(key, 0) + 1
+        if f.table is None or counts[key] <= PER_TABLE:
+            kept.append(f)
+    for (table, code), n in counts.items():
+        if table is not None and n > PER_TABLE:
+            first = next(f for f in found if f.table == table and f.code == code)
+            kept.append(
+                Finding(
+                    first.severity,
+                    code,
+                    f"table '{table}' has {n - PER_TABLE} more {code} findings besides those listed",
+                    first.origin,
+                    "Fix the ones listed first, then validate again.",
+                    table,
+                )
+            )
+    return kept

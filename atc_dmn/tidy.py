@@ -48,11 +48,14 @@ def _loaded(path: Path) -> tuple[Model, RawWorkbook, list[Finding]]:
     """The model and its cells; a workbook with an error is refused (ModelError), warnings are returned."""
     from .findings import Findings
     from .loader import build_model
+    from .loader.sheet_checks import check_sheets
     from .validate import validate_model
 
     raw = read_workbook(path)
     model = build_model(raw)
-    findings = validate_model(model, raw, Findings())
+    findings = Findings()
+    check_sheets(raw, model, findings, full=True)
+    validate_model(model, findings=findings)
     findings.raise_if_errors()
     return model, raw, [f for f in findings if not f.code.startswith("DROPDOWN_")]
 

@@ -23,9 +23,13 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ModelError
+
+if TYPE_CHECKING:
+    from .findings import Findings
+    from .model import Model
 
 MAX_WORKBOOK_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
@@ -96,6 +100,12 @@ class RawWorkbook:
 
     def sheet(self, name: str) -> Sheet | None:
         return self.sheets.get(name)
+
+    def check(self, model: Model, findings: Findings, timings: dict[str, float] | None = None) -> None:
+        """The sheets' own checks (merges, stray table names, drop-downs), for ``validate_model(model, raw)``."""
+        from .loader.sheet_checks import check_sheets
+
+        check_sheets(self, model, findings, full=True, timings=timings)
 
 
 def _double(side: Any) -> bool:

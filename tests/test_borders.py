@@ -16,7 +16,7 @@ from openpyxl.styles import Border, Side
 from table_factory import STAGING
 
 from atc_dmn import ModelError, load_model
-from atc_dmn.validate import validate_workbook
+from atc_dmn.report import validate_workbook
 
 DOUBLE, THIN = Side(style="double"), Side(style="thin")
 # Staging without an allowed-values row: complete over any T category, for the gap check.

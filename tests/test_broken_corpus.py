@@ -125,7 +125,7 @@ def test_the_committed_corpus_is_what_the_generator_writes(corpus: Path) -> None
     assert committed == json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(p.name for p in COMMITTED.glob("*.xlsx")) == sorted(committed)
     # Byte-level files differ (zip timestamps); what validation says about them must not.
-    from atc_dmn.validate import validate_workbook
+    from atc_dmn.report import validate_workbook
 
     for name in ("gap.xlsx", "merged_cells.xlsx", "entity_bomb.xlsx"):
         ours = {(f.code, f.sheet, f.cell) for f in validate_workbook(COMMITTED / name).findings}

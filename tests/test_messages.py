@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from atc_dmn import load_model
 from atc_dmn.cli import main
-from atc_dmn.validate import validate_workbook
+from atc_dmn.report import validate_workbook
 
 LIST_OF_TWO = re.compile(r'^"([^"]+)","([^"]+)"$')
 

@@ -15,7 +15,7 @@ from workbook_writer import write_workbook
 
 from atc_dmn import DecisionModel, load_model
 from atc_dmn.loader import build_model
-from atc_dmn.validate import validate_workbook
+from atc_dmn.report import validate_workbook
 from atc_dmn.workbook import read_workbook
 
 

@@ -21,7 +21,7 @@ import pytest
 from table_factory import STAGING
 
 from atc_dmn import DecisionModel, DmnError, Result, load_model
-from atc_dmn.validate import validate_workbook
+from atc_dmn.report import validate_workbook
 
 
 @pytest.fixture(scope="session")

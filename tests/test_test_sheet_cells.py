@@ -17,7 +17,7 @@ from test_messages import located
 
 from atc_dmn import load_model
 from atc_dmn.cli import main
-from atc_dmn.validate import validate_workbook
+from atc_dmn.report import validate_workbook
 
 REASON = "Hand-checked against the source, table by table."
 

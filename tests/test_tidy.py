@@ -23,9 +23,9 @@ from click.testing import CliRunner
 from atc_dmn import InputError, load_model
 from atc_dmn.cli import main
 from atc_dmn.dropdowns import LISTS_SHEET
+from atc_dmn.report import validate_workbook
 from atc_dmn.sheet_validations import inline_items, list_items, read_validations
 from atc_dmn.tidy import tidy
-from atc_dmn.validate import validate_workbook
 from atc_dmn.workbook import read_workbook
 
 NEW_VALUE = '"tidy_test_value"'

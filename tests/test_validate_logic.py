@@ -17,7 +17,8 @@ from atc_dmn import ModelError, load_model
 from atc_dmn.feel import compile_test, parse_unary_tests
 from atc_dmn.findings import Findings
 from atc_dmn.loader import build_model
-from atc_dmn.validate import validate_model, validate_workbook
+from atc_dmn.report import validate_workbook
+from atc_dmn.validate import validate_model
 from atc_dmn.validate.space import Space
 from atc_dmn.workbook import read_workbook
 

@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from atc_dmn import DecisionModel
 from atc_dmn.cli import main
-from atc_dmn.validate import CHECKS, validate_model, validate_workbook
+from atc_dmn.report import validate_workbook
+from atc_dmn.validate import CHECKS, validate_model
 from atc_dmn.workbook import read_workbook
 
 

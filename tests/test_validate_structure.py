@@ -13,8 +13,8 @@ from table_factory import STAGING
 from workbook_writer import write_workbook
 
 from atc_dmn import ModelError, load_model
-from atc_dmn.validate import validate_workbook
-from atc_dmn.validate.structure import merged_ranges
+from atc_dmn.loader.merged import merged_ranges
+from atc_dmn.report import validate_workbook
 
 PLAN = {
     "name": "Plan",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from openpyxl.utils import column_index_from_string, coordinate_to_tuple
+
 from ..dropdowns import LISTS_SHEET
 from ..findings import Findings
-from ..model import Variable
+from ..model import DecisionTable, Model, Variable
 from ..workbook import RawWorkbook, Sheet, get_column_letter
 
 # Sheets of the format that never hold a decision table.
@@ -40,6 +42,25 @@ class Context:
                 hint=f"Add a sheet named exactly '{name}', or rename the one that was renamed.",
             )
         return sheet
+
+
+@dataclass
+class SheetContext:
+    """What a check of the spreadsheet itself receives: the cells, the model built from them
+    (None when it could not be built), and where findings go."""
+
+    raw: RawWorkbook
+    model: Model | None
+    findings: Findings
+
+
+def table_area(table: DecisionTable) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of a table: name cell to last rule's last annotation."""
+    row, col = coordinate_to_tuple(table.cell)
+    last_row = max([row + 2, *(r.row for r in table.rules)])
+    last_heading = table.outputs[-1].cell if table.outputs else table.inputs[-1].cell
+    last_col = column_index_from_string("".join(ch for ch in last_heading if ch.isalpha()))
+    return row, col, last_row, last_col + len(table.annotation_headings)
 
 
 def coord(row: int, col: int) -> str:

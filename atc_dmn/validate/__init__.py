@@ -1,28 +1,24 @@
-"""Workbook validation: one module per check, run by ``atc-dmn validate`` and before any model is used.
+"""Checks of a decision model: one module per check, run by ``atc-dmn validate`` and before any model is used.
 
-:func:`validate_model` runs on every load (``load_model`` refuses a model with
-an error); :func:`validate_workbook` is the full report behind ``atc-dmn
-validate``: the file and loader findings as well, and the checks that need
-the workbook's cells. ``docs/findings.md`` explains every code for the
-people who edit the workbook.
+:func:`validate_model` takes a :class:`Model` only, whatever format it was read
+from; checks of the file itself (merged cells, drop-downs) belong to the
+format's reader (``atc_dmn/formats``), which runs them while it has the cells.
+Nothing here opens a file. The full report behind ``atc-dmn validate`` is
+:func:`atc_dmn.report.validate_workbook`. ``docs/findings.md`` explains every
+code for the people who edit the workbook.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError
-from ..findings import ERROR, WARNING, Finding, Findings
+from ..findings import Findings, capped
 from ..model import Model
-from ..workbook import RawWorkbook
 from . import (
     cases,
     conflicts,
-    dropdowns,
     gaps,
     graph,
     overlaps,
@@ -31,7 +27,7 @@ from . import (
     unreachable_outputs,
     untested_inputs,
 )
-from .context import Context
+from .context import Context, FileChecks
 
 Check = Callable[[Context], None]
 
@@ -46,148 +42,41 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("unreachable_outputs", unreachable_outputs.check),
     ("untested_inputs", untested_inputs.check),
     ("test_sheet", cases.check),
-    ("dropdowns", dropdowns.check),
 )
 
 
 def validate_model(
     model: Model,
-    raw: RawWorkbook | None = None,
+    file: FileChecks | None = None,
     findings: Findings | None = None,
     timings: dict[str, float] | None = None,
 ) -> Findings:
     """Checks of the typed model (table logic, graph, wording). Errors refuse the model; warnings do not.
 
-    With ``raw`` (the cells the model was built from) the layout checks that
-    need cells run too: rows split off a table, stray table names.
+    ``file``, for a caller that still holds what the model was read from (a workbook's cells), lets
+    that format add its checks of the file first (merges, stray table names, drop-downs): its own
+    code runs them, so this stays a check of the Model alone.
     """
     out = findings if findings is not None else Findings()
-    ctx = Context(model, Findings(), raw)
+    ctx = Context(model, Findings())
+    if file is not None:
+        file.check(model, out, timings)
     for name, check in CHECKS:
         start = time.perf_counter()
         check(ctx)
         if timings is not None:
             timings[name] = time.perf_counter() - start
-    out.extend(_capped(ctx.findings))
+    out.extend(capped(ctx.findings))
     return out
 
 
-# A table with hundreds of copies of one mistake gets this many findings, then one that counts the rest.
-PER_TABLE = 20
+def __getattr__(name: str) -> Any:
+    # The full report moved to atc_dmn.report (it reads a file); the old names keep working for callers.
+    if name in ("ValidationReport", "validate_workbook"):
+        from .. import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _capped(found: Findings) -> list[Finding]:
-    kept: list[Finding] = []
-    counts: dict[tuple[str | None, str], int] = {}
-    for f in found:
-        key = (f.table, f.code)
-        counts[key] = counts.get(key, 0) + 1
-        if f.table is None or counts[key] <= PER_TABLE:
-            kept.append(f)
-    for (table, code), n in counts.items():
-        if table is not None and n > PER_TABLE:
-            first = next(f for f in found if f.table == table and f.code == code)
-            kept.append(
-                Finding(
-                    first.severity,
-                    code,
-                    f"table '{table}' has {n - PER_TABLE} more {code} findings besides those listed",
-                    first.origin,
-                    "Fix the ones listed first, then validate again.",
-                    table,
-                )
-            )
-    return kept
-
-
-@dataclass
-class ValidationReport:
-    """Everything ``atc-dmn validate`` says about one workbook."""
-
-    path: str
-    findings: list[Finding]
-    seconds: float
-    timings: dict[str, float] = field(default_factory=dict)
-    loaded: bool = False
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == ERROR]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == WARNING]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "workbook": self.path,
-            "ok": self.ok,
-            "errors": len(self.errors),
-            "warnings": len(self.warnings),
-            "seconds": round(self.seconds, 4),
-            "timings": {k: round(v, 5) for k, v in self.timings.items()},
-            "findings": [f.to_dict() for f in self.findings],
-        }
-
-
-def _from_error(error: ModelError) -> Finding:
-    return Finding(ERROR, error.code, error.message, error.origin, error.hint)
-
-
-def validate_workbook(path: str | Path) -> ValidationReport:
-    """Read, load and check a workbook, collecting every finding instead of stopping at the first."""
-    from ..loader import build_model
-    from ..workbook import read_workbook
-
-    start = time.perf_counter()
-    timings: dict[str, float] = {}
-    findings = Findings()
-    try:
-        raw = read_workbook(path)
-    except ModelError as error:
-        findings.append(_from_error(error))
-        return ValidationReport(str(path), list(findings), time.perf_counter() - start, timings)
-    timings["read"] = time.perf_counter() - start
-    mark = time.perf_counter()
-    model = None
-    try:
-        model = build_model(raw, findings)
-    except ModelError as error:
-        if not findings.errors:
-            findings.append(_from_error(error))
-    timings["load"] = time.perf_counter() - mark
-    if model is not None:
-        validate_model(model, raw, findings, timings)
-    else:
-        # The model could not be built; the layout checks that need no model still run.
-        mark = time.perf_counter()
-        ranges = structure.merged_ranges(raw.path, raw.sha256)
-        if ranges:
-            structure.merged_findings(ranges, None, raw, findings)
-        timings["structure.merged_cells"] = time.perf_counter() - mark
-    ordered = _ordered(findings, raw)
-    return ValidationReport(str(path), ordered, time.perf_counter() - start, timings, model is not None)
-
-
-def _ordered(findings: Findings, raw: RawWorkbook) -> list[Finding]:
-    """Errors first, then by sheet (workbook order), row and column; the same finding once."""
-    from openpyxl.utils import coordinate_to_tuple
-
-    sheets = {name: i for i, name in enumerate(raw.sheets)}
-
-    def key(f: Finding) -> tuple:
-        try:
-            row, col = coordinate_to_tuple(f.cell) if f.cell else (0, 0)
-        except ValueError:
-            row, col = 0, 0
-        return (f.severity != ERROR, sheets.get(f.sheet or "", -1), row, col)
-
-    unique = list(dict.fromkeys(findings))
-    return sorted(unique, key=key)
-
-
-__all__ = ["CHECKS", "ValidationReport", "validate_model", "validate_workbook"]
+__all__ = ["CHECKS", "validate_model"]

@@ -1,16 +1,14 @@
-"""What every check receives: the model, the raw workbook when there is one, and where findings go."""
+"""What every check receives: the model and where findings go (never a file: the reader checked that)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-
-from openpyxl.utils import column_index_from_string, coordinate_to_tuple
+from typing import Protocol
 
 from ..feel_value import show
 from ..findings import Findings
 from ..model import DecisionTable, Model, Rule
-from ..workbook import RawWorkbook
 from .space import Box, Exploration, Space
 
 SHOWN = 10  # pairs of rules listed per table; the others are counted in one more finding
@@ -20,7 +18,6 @@ SHOWN = 10  # pairs of rules listed per table; the others are counted in one mor
 class Context:
     model: Model
     findings: Findings
-    raw: RawWorkbook | None = None
     _spaces: dict[str, Space] = field(default_factory=dict)
 
     def space(self, table: DecisionTable) -> Space:
@@ -31,18 +28,15 @@ class Context:
         return space
 
 
+class FileChecks(Protocol):
+    """The file a model was read from, still in hand, that its own format can check (merges, drop-downs)."""
+
+    def check(self, model: Model, findings: Findings, timings: dict[str, float] | None = None) -> None: ...
+
+
 def rule_cell(table: DecisionTable, rule: Rule) -> str:
     """The cell holding a rule's id (the table's first column, the rule's row): where its origin is."""
     return rule.origin.location
-
-
-def table_area(table: DecisionTable) -> tuple[int, int, int, int]:
-    """(first row, first column, last row, last column) of a table: name cell to last rule's last annotation."""
-    row, col = coordinate_to_tuple(table.cell)
-    last_row = max([row + 2, *(r.row for r in table.rules)])
-    last_heading = table.outputs[-1].cell if table.outputs else table.inputs[-1].cell
-    last_col = column_index_from_string("".join(ch for ch in last_heading if ch.isalpha()))
-    return row, col, last_row, last_col + len(table.annotation_headings)
 
 
 def rule_ids(table: DecisionTable, indices: list[int], limit: int = 8) -> str:

@@ -1,4 +1,4 @@
-"""Drop-downs that no longer tell the truth about a column's allowed values.
+"""Drop-downs that no longer tell the truth about a column's allowed values: a check of the spreadsheet itself.
 
 A drop-down is written once; when a clinician adds a value to row 4 it goes
 on offering the old list, and offers nothing on a column added later. The
@@ -14,6 +14,10 @@ hold no rule of a column (headings, notes, a column moved away).
 
 A workbook with no drop-down at all gets none of these: it never had any
 to go stale (a generated workbook, or one whose author does not want them).
+
+The workbook reader runs this only when asked for the full report
+(``atc-dmn validate``): the validations are read from the file again, which
+costs more than a warning that never changes an answer is worth on every load.
 """
 
 from __future__ import annotations
@@ -23,13 +27,11 @@ from openpyxl.utils import coordinate_to_tuple
 from ..dropdowns import MARGIN, Dropdown, wanted
 from ..sheet_validations import Validation, Validations, list_items, read_validations
 from ..workbook import get_column_letter
-from .context import Context, table_area
+from .context import SheetContext, table_area
 
 
-def check(ctx: Context) -> None:
-    # Only with the cells (atc-dmn validate): a warning that never changes an answer is not worth a
-    # second read of the file on every load.
-    if ctx.raw is None:
+def check(ctx: SheetContext) -> None:
+    if ctx.model is None:
         return
     found = read_validations(ctx.model.path, ctx.model.sha256)
     if found is None or not any(found.sheets.values()):
@@ -80,7 +82,7 @@ def _values(items: list[str] | tuple[str, ...]) -> str:
     return ", ".join(items)
 
 
-def _check_one(ctx: Context, d: Dropdown, found: Validations, hint: str, table: str | None) -> bool:
+def _check_one(ctx: SheetContext, d: Dropdown, found: Validations, hint: str, table: str | None) -> bool:
     """Findings about the drop-downs on ``d``'s cells; False when there is none at all."""
     used = set(range(d.first_row, d.last_row + 1))
     on_column = [v for v in found.sheets.get(d.sheet, []) if _cells(v, d.column) & used]
@@ -124,7 +126,7 @@ def _check_one(ctx: Context, d: Dropdown, found: Validations, hint: str, table: 
     return True
 
 
-def _check_strays(ctx: Context, dropdowns: list[Dropdown], found: Validations, hint: str) -> None:
+def _check_strays(ctx: SheetContext, dropdowns: list[Dropdown], found: Validations, hint: str) -> None:
     """Drop-downs on a sheet tidy manages that belong to no column there (a column moved, deleted, a heading)."""
     owned: dict[str, dict[int, range]] = {}
     for d in dropdowns:
