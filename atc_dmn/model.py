@@ -204,7 +204,13 @@ class Model:
     references: tuple[Reference, ...]
     tests: tuple[TestCase, ...]
     inputs: tuple[InputSpec, ...]
-    wording_cells: dict[tuple[str, Any], tuple[str, str]] = field(default_factory=dict)  # -> (output, code) cells
+    # (output key, code) -> the origins of its output-key and code cells on the Wording sheet
+    wording_origins: dict[tuple[str, Any], tuple[Origin, Origin]] = field(default_factory=dict)
+
+    @property
+    def wording_cells(self) -> dict[tuple[str, Any], tuple[str, str]]:
+        """The same places as cell coordinates, for callers that read them so."""
+        return {k: (a.location, b.location) for k, (a, b) in self.wording_origins.items()}
 
     def variables_with_role(self, role: str) -> list[Variable]:
         return [v for v in self.variables.values() if v.role == role]

@@ -51,7 +51,7 @@ def _build(ctx: Context) -> Model | None:
         ctx.complete = all(t is not None for t in built)
         tables = tuple(t for t in built if t is not None)
         check_graph(ctx, tables)
-        wording, wording_cells = read_wording(ctx)
+        wording, wording_origins = read_wording(ctx)
         citations, references = read_references(ctx)
         check_citations(ctx, tables, citations)
         inputs = input_specs(ctx, tables)
@@ -72,7 +72,7 @@ def _build(ctx: Context) -> Model | None:
         references,
         tests,
         inputs,
-        wording_cells,
+        wording_origins,
     )
 
 

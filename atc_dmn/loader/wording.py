@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..feel import cell_text
+from ..origin import Origin
 from .context import Context, coord
 
-Cells = dict[tuple[str, Any], tuple[str, str]]
+Cells = dict[tuple[str, Any], tuple[Origin, Origin]]
 
 
 def read_wording(ctx: Context) -> tuple[dict[tuple[str, Any], str], Cells]:
-    """(output key, code) -> text, and (output key, code) -> the cells of its key and code.
+    """(output key, code) -> text, and (output key, code) -> the origins of its key and code cells.
 
     The cells let a check point at the very cell of a mistyped code or key, not at its row.
     """
@@ -41,6 +42,6 @@ def read_wording(ctx: Context) -> tuple[dict[tuple[str, Any], str], Cells]:
                 "Type the wording a clinician should read.",
             )
         out[(key, code_value)] = text
-        cells.setdefault((key, code_value), (coord(row, c), coord(row, c + 1)))
+        cells.setdefault((key, code_value), (Origin("Wording", coord(row, c)), Origin("Wording", coord(row, c + 1))))
         row += 1
     return out, cells

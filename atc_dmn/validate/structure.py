@@ -34,7 +34,10 @@ from .. import feel_value
 from ..feel import Compare, Equals, Range
 from ..feel_value import Value, is_number, show
 from ..model import DecisionTable
+from ..origin import Origin
 from .context import Context
+
+WORDING = Origin("Wording")  # the sheet, when a row's cells were not recorded
 
 
 def check_unused(ctx: Context) -> None:
@@ -134,38 +137,36 @@ def check_wording(ctx: Context) -> None:
         if typo is not None:
             # The row is there, with its key or code mistyped: the fix goes in that cell.
             stale.remove(typo)
-            cell = model.wording_cells.get(typo, (None, None))[0 if typo[1] == code else 1]
+            place = model.wording_origins.get(typo)
+            origin = place[0 if typo[1] == code else 1] if place else WORDING
             what = f"output key '{typo[0]}'" if typo[1] == code else f"code '{typo[1]}'"
             right = key if typo[1] == code else code
             ctx.findings.error(
                 "WORDING_MISSING",
                 f"the Wording sheet has no text for {key} = {code} (an output of table '{table.name}'): "
                 f"the row for it has the {what}, probably '{right}' mistyped",
-                "Wording",
-                cell,
-                f"Correct the cell to {right}: it must match the output's code exactly.",
+                hint=f"Correct the cell to {right}: it must match the output's code exactly.",
                 table=table.name,
+                origin=origin,
             )
             continue
         column = table.outputs[j]
         ctx.findings.error(
             "WORDING_MISSING",
             f"the Wording sheet has no text for {key} = {code} (an output of table '{table.name}')",
-            table.sheet,
-            column.allowed_cell or column.cell,
-            f"Add a row to the Wording sheet: {key} | {code} | the words a clinician should read.",
+            hint=f"Add a row to the Wording sheet: {key} | {code} | the words a clinician should read.",
             table=table.name,
+            origin=column.allowed_origin or column.origin,
         )
     for key, code in stale:
         known = key in keys
         why = f"no table gives {key} that code" if known else f"'{key}' is not the key of an output"
-        cells = model.wording_cells.get((key, code), (None, None))
+        place = model.wording_origins.get((key, code))
         ctx.findings.warning(
             "WORDING_UNKNOWN",
             f"the Wording sheet has text for {key} = {code}, but {why}",
-            "Wording",
-            cells[1] if known else cells[0],
-            "Delete the row, or correct its output key or code.",
+            hint="Delete the row, or correct its output key or code.",
+            origin=(place[1] if known else place[0]) if place else WORDING,
         )
 
 
