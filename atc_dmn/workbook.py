@@ -211,12 +211,17 @@ def _relationships(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]
     return out
 
 
+# A <mergeCell ref="B3:B4"/> tag, with or without a namespace prefix, in a worksheet part's UTF-8 bytes.
+_MERGE_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*["']([^"']+)["']""")
+
+
 def read_merged(zf: zipfile.ZipFile) -> dict[str, list[str]]:
     """Merged ranges by sheet name, from each worksheet's ``<mergeCells>``, in file order.
 
     openpyxl's read-only mode, which the loader needs for speed, does not
-    report merges. defusedxml parses the parts, so no entity or DTD in the file
-    is expanded; a sheet with no ``mergeCell`` in its bytes is not parsed at all.
+    report merges. A UTF-8 part is searched for its ``<mergeCell ref=...>`` tags
+    (the sheet's cells are not parsed again, and no entity or DTD is expanded);
+    a UTF-16 part is parsed whole with defusedxml.
     """
     from defusedxml.ElementTree import fromstring, iterparse
 
@@ -232,13 +237,14 @@ def read_merged(zf: zipfile.ZipFile) -> dict[str, list[str]]:
         if not name or not kind.endswith("/worksheet") or part not in zf.namelist():
             continue
         data = zf.read(part)
-        if b"mergeCell" not in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            continue  # UTF-8 (as Excel and LibreOffice write) without the element name: no merges
-        refs = [
-            el.get("ref", "")
-            for _, el in iterparse(io.BytesIO(data), events=("end",))
-            if _local(el.tag) == "mergeCell" and el.get("ref")
-        ]
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: parse the whole part
+            refs = [
+                el.get("ref", "")
+                for _, el in iterparse(io.BytesIO(data), events=("end",))
+                if _local(el.tag) == "mergeCell" and el.get("ref")
+            ]
+        else:  # UTF-8, as Excel and LibreOffice write: the tags alone (text in cells has its '<' escaped)
+            refs = [m.group(1).decode("ascii", "replace") for m in _MERGE_CELL.finditer(data)]
         if refs:
             out[name] = refs
     return out
