@@ -9,7 +9,7 @@ mistakes of a cell-level kind at once.
 
 One module per thing read, in the order :func:`build_model` reads them:
 ``model_sheet``, ``glossary``, ``decision_sheet``, ``tables`` (and the rule
-rows in ``rules``), ``graph``, ``wording``, ``references``, ``input_specs``,
+rows in ``rules``), ``decision_order``, ``wording``, ``references``, ``input_specs``,
 ``test_sheet``. They share a :class:`~.context.Context`: the raw workbook,
 the findings, and the variables the Glossary defined.
 """
@@ -20,9 +20,9 @@ from ..findings import Findings
 from ..model import Model
 from ..workbook import RawWorkbook
 from .context import Context, Stop
+from .decision_order import check_graph
 from .decision_sheet import read_decisions
 from .glossary import read_glossary
-from .graph import check_graph
 from .input_specs import input_specs
 from .model_sheet import read_model_info
 from .references import check_citations, read_references
