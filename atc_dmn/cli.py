@@ -182,7 +182,7 @@ def evaluate(
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        from .explain import render_text
+        from .text_report import render_text
 
         click.echo(render_text(result, model), nl=False)
 
@@ -202,7 +202,7 @@ def inputs(model_path: str | None, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([s.to_dict() for s in model.inputs], indent=2))
     else:
-        from .explain import render_inputs
+        from .text_report import render_inputs
 
         click.echo(render_inputs(model), nl=False)
 
@@ -344,7 +344,7 @@ def test_command(workbook: str | None, cases_file: str | None, fmt: str) -> None
       atc-dmn test decisions/atc_treatment.xlsx
       atc-dmn test --cases more_cases.jsonl --format json
     """
-    from .testing import run_tests
+    from .case_runner import run_tests
 
     model = _load(workbook)
     report = run_tests(model, cases_file)

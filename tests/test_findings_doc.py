@@ -8,7 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = [
     "atc_dmn/workbook.py",
-    "atc_dmn/testing.py",
+    "atc_dmn/case_runner.py",
     "atc_dmn/sheet_cases.py",
     "atc_dmn/reference.py",
     "atc_dmn/errors.py",

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from atc_dmn import DecisionModel, EvaluationError, InputError, TableTrace
+from atc_dmn.case_runner import fired_rules, run_case
 from atc_dmn.loader import build_model
 from atc_dmn.model import CHECK_PASSED
-from atc_dmn.testing import fired_rules, run_case
 from atc_dmn.workbook import read_workbook
 
 REFUSED = {"diagnosis_confirmed": True, "stage": "IVA", "m_category": "M1"}  # M1 allows only stage IVC

@@ -17,7 +17,7 @@ import pytest
 from spec_oracle import CODES
 
 from atc_dmn import FiredRule, ModelError, ModelIdentity, Result, TableTrace, load_model
-from atc_dmn.explain import render_text
+from atc_dmn.text_report import render_text
 
 # The spec's output codes (spec_oracle lists them from the spec, not from the workbook).
 SPEC_CODES: dict[str, set[str]] = {output: set(codes) for output, codes in CODES.items()}

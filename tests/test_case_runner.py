@@ -1,4 +1,4 @@
-"""``atc-dmn test`` and :mod:`atc_dmn.testing`: the Test sheet and case files, pass/fail with expected and
+"""``atc-dmn test`` and :mod:`atc_dmn.case_runner`: the Test sheet and case files, pass/fail with expected and
 actual values, expected refusals, and rule coverage."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from table_factory import STAGING
 from workbook_writer import write_workbook
 
 from atc_dmn import DecisionModel, InputError, load_model
+from atc_dmn.case_runner import fired_rules, run_tests, same_value
 from atc_dmn.cli import main
-from atc_dmn.testing import fired_rules, run_tests, same_value
 
 
 def small(tmp_path: Path, tests: list[tuple[str, dict[str, Any], dict[str, Any], str | None]]) -> Path:
