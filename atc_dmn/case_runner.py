@@ -149,7 +149,7 @@ def run_tests(model: DecisionModel, cases_file: str | None = None, *, sheet: boo
                 continue
             expected = dict(record.expected or {})
             error = None
-            keys = {v.key for v in model.model.variables.values() if v.role == "output"}
+            keys = {v.key for v in model.model.variables_with_role("output")}
             if ERROR_KEY in expected and ERROR_KEY not in keys:
                 error = expected.pop(ERROR_KEY)
                 error = str(error) if error not in (None, "") else None
@@ -192,7 +192,7 @@ def run_case(
     fired = _fired(result.trace)
     if expected_error is not None:
         return outcome(False, fired, f"decided, but a refusal naming '{expected_error}' was expected")
-    keys = {v.key for v in model.model.variables.values() if v.role == "output"}
+    keys = {v.key for v in model.model.variables_with_role("output")}
     mismatches = []
     for key, want in expected.items():
         if key not in keys:

@@ -20,6 +20,7 @@ import click
 
 from . import __version__
 from .errors import DmnError, EngineUnavailable, EvaluationError, InputError, ModelError
+from .feel_value import show
 
 ENGINES = ("compiled", "pydmnrules")
 
@@ -237,7 +238,7 @@ def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) 
     model = _load(model_path)
     text = read_text(cases_file)
     records = iter_cases(text, guess_format(cases_file, text) if input_format == "auto" else input_format)
-    outputs = [v.key for v in model.model.variables.values() if v.role == "output"]
+    outputs = [v.key for v in model.model.variables_with_role("output")]
     writer = csv.writer(sys.stdout, lineterminator="\n") if fmt == "csv" else None
     if writer:
         writer.writerow(["case", "status", *outputs, "error_field", "error"])
@@ -408,13 +409,8 @@ def tidy(workbook: str, out: str | None) -> None:
 
 
 def _text(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(map(str, value)) + "]"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return f'"{value}"' if isinstance(value, str) else str(value)
+    """An expected or actual value in a failed case: a list's items bare, one value as typed in a cell."""
+    return "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else show(value)
 
 
 if __name__ == "__main__":  # pragma: no cover

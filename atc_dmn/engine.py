@@ -61,7 +61,7 @@ class DecisionModel:
             )
             for i, ct in enumerate(self.tables)
         )
-        outputs = [v for v in variables.values() if v.role == "output"]
+        outputs = model.variables_with_role("output")
         self._decision_keys = tuple(v.key for v in outputs)
         self._decision_values = _getter([slots[v.name] for v in outputs])
 

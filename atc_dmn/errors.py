@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from .feel_value import code as _code
 from .origin import Origin, at
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class InputError(DmnError):
     def _default_message(self) -> str:
         text = f"{self.field}: {self.value!r} is not allowed"
         if self.allowed:
-            text += "; allowed: " + ", ".join(_show(a) for a in self.allowed)
+            text += "; allowed: " + ", ".join(_code(a) for a in self.allowed)
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -61,7 +62,7 @@ class InputError(DmnError):
             **super().to_dict(),
             "field": self.field,
             "value": self.value,
-            "allowed": [_show(a) for a in self.allowed],
+            "allowed": [_code(a) for a in self.allowed],
             "related": self.related,
         }
 
@@ -142,11 +143,3 @@ class EvaluationError(DmnError):
 
 class EngineUnavailable(DmnError):
     """An optional engine was asked for but is not installed: neither the case nor the workbook is at fault."""
-
-
-def _show(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

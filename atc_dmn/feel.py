@@ -268,15 +268,6 @@ def _unary_tests(text: str) -> UnaryTest:
     return UnaryTest(tuple(_atom(p) for p in split_list(text)), negated)
 
 
-def parse_literal_list(raw: Any) -> tuple[Value, ...]:
-    """Parse an allowed-values cell that lists literals ("a","b",null)."""
-    text = cell_text(raw)
-    try:
-        return _literal_list(text)
-    except FeelError as exc:
-        raise _explained(text, exc, _literal_list) from None
-
-
 def _literal_list(text: str) -> tuple[Value, ...]:
     return tuple(parse_literal(p) for p in split_list(text)) if text else ()
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import InputError
 from .feel import Value
+from .feel_value import contains
 from .model import InputSpec
 
 MAX_STRING = 200
@@ -23,13 +24,8 @@ TRUE_WORDS = ("true", "yes")
 FALSE_WORDS = ("false", "no")
 
 
-def normalise(case: Any, specs: Mapping[str, InputSpec]) -> dict[str, Value]:
-    """Return {input key: value} for every input (None where missing after defaults)."""
-    return Normaliser(specs)(case)
-
-
 class Normaliser:
-    """:func:`normalise` for one model, prepared once.
+    """A case's {input key: value} for every input (None where missing after defaults), prepared once per model.
 
     Most values a case gives are text or booleans from their input's allowed
     list, which :func:`coerce` returns as given: one set lookup recognises
@@ -142,7 +138,7 @@ def coerce(spec: InputSpec, raw: Any) -> Value:
         if not isinstance(raw, str | bool | int | float):
             raise InputError(spec.key, _short(raw), (), f"{spec.key}: a {type(raw).__name__} is not a value")
         value = raw
-    if kind != "category" and spec.allowed and not any(_equal(value, a) for a in spec.allowed):
+    if kind != "category" and spec.allowed and not contains(spec.allowed, value):
         raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw))
     if kind == "number" and spec.test is not None and not spec.allowed and not spec.test.matches(value):
         raise InputError(spec.key, raw, (), f"{spec.key}: {_show(raw)} is outside the allowed range {spec.test}")
@@ -162,12 +158,6 @@ def _number(spec: InputSpec, raw: Any) -> Value:
     if not isinstance(raw, int | float) or (isinstance(raw, float) and not math.isfinite(raw)):
         raise InputError(spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a finite number")
     return raw
-
-
-def _equal(a: Value, b: Value) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    return a == b
 
 
 def _allowed(spec: InputSpec) -> tuple[Value, ...]:

@@ -7,6 +7,7 @@ here knows anything clinical.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,9 +42,10 @@ class Variable:
     def key(self) -> str:
         return self.attribute
 
-    @property
-    def feel_name(self) -> str:
-        return f"{self.concept}.{self.attribute}"
+
+def with_role(variables: Mapping[str, Variable], role: str) -> list[Variable]:
+    """The variables of one role (input, output, check, intermediate), in glossary order."""
+    return [v for v in variables.values() if v.role == role]
 
 
 @dataclass(frozen=True)
@@ -207,10 +209,6 @@ class Model:
     # (output key, code) -> the origins of its output-key and code cells on the Wording sheet
     wording_origins: dict[tuple[str, Any], tuple[Origin, Origin]] = field(default_factory=dict)
 
-    @property
-    def wording_cells(self) -> dict[tuple[str, Any], tuple[str, str]]:
-        """The same places as cell coordinates, for callers that read them so."""
-        return {k: (a.location, b.location) for k, (a, b) in self.wording_origins.items()}
-
     def variables_with_role(self, role: str) -> list[Variable]:
-        return [v for v in self.variables.values() if v.role == role]
+        """The glossary's variables of one role, in glossary order (:func:`with_role`)."""
+        return with_role(self.variables, role)

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from .feel_value import code as _code
+
 if TYPE_CHECKING:
     from .compiler import CompiledTable
     from .model import Model
@@ -198,11 +200,3 @@ class Result:
 
     def __repr__(self) -> str:
         return f"Result({self.decision!r}, model={self.model.name!r} {self.model.version})"
-
-
-def _code(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -31,7 +31,7 @@ def sheet_findings(model: Model, findings: Findings | None = None) -> Findings:
     out = findings if findings is not None else Findings()
     specs = {spec.key: spec for spec in model.inputs}
     codes = output_codes(model)
-    inputs = [v for v in model.variables.values() if v.role == "input"]
+    inputs = model.variables_with_role("input")
     seen: dict[str, str] = {}
     for case in model.tests:
         where = case.cells.get(ID)

@@ -35,7 +35,7 @@ def _citation_line(ref: dict) -> str:
 
 def render_text(result: Result, model: DecisionModel) -> str:
     m = result.model
-    labels = {v.key: v.name for v in model.model.variables.values() if v.role == "output"}
+    labels = {v.key: v.name for v in model.model.variables_with_role("output")}
     lines = [f"{m.name} {m.version} (effective {m.effective_date or 'n/a'}; workbook sha256 {m.sha256[:12]})", ""]
     lines.append("RECOMMENDATION")
     width = max(len(labels.get(k, k)) for k in result.decision)

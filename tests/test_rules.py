@@ -19,7 +19,7 @@ from atc_dmn import InputError, load_model
 
 _MODEL = load_model()
 RULES = [(t.name, r.id) for t in _MODEL.model.tables for r in t.rules]
-CHECK_VARIABLES = {v.name for v in _MODEL.model.variables.values() if v.role == "check"}
+CHECK_VARIABLES = {v.name for v in _MODEL.model.variables_with_role("check")}
 
 ALWAYS_WHEN_CONFIRMED = {
     "multidisciplinary_team",

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from ..feel_value import kind as feel_kind
-from ..model import DecisionTable, InputSpec
+from ..model import DecisionTable, InputSpec, with_role
 from .context import Context
 
 
 def input_specs(ctx: Context, tables: tuple[DecisionTable, ...]) -> tuple[InputSpec, ...]:
     """A spec per input, in Glossary order; an input no table reads is an INPUT_UNUSED finding."""
     specs = []
-    for var in ctx.variables.values():
-        if var.role != "input":
-            continue
+    for var in with_role(ctx.variables, "input"):
         column = next((col for t in tables for col in t.inputs if col.variable == var.name and col.allowed), None)
         used = any(col.variable == var.name for t in tables for col in t.inputs)
         if not used and ctx.complete:
