@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ..feel_value import key, same
 from .context import Context, blank_cell, blank_fix, by_blank_cell, listed_pairs, rule_cell, rule_ids
+from .describe import describe
 
 
 def check(ctx: Context) -> None:
@@ -80,7 +81,7 @@ def check(ctx: Context) -> None:
                 "RULE_CONFLICT",
                 f"{blank_cell(table, rule, c)}, and now conflicts with {others} in this any (A) table "
                 f"(e.g. {rule.id} and {table.rules[partners[0][0]].id} both match "
-                f"{space.describe(partners[0][1])} but give different outputs)",
+                f"{describe(space, partners[0][1])} but give different outputs)",
                 table.sheet,
                 rule.cells[c],
                 blank_fix(table, rule, c, f"then narrow {rule.id} or {others}, or make their outputs agree."),
@@ -94,7 +95,7 @@ def check(ctx: Context) -> None:
             ctx.findings.error(
                 "RULE_CONFLICT",
                 f"rules {first.id} and {second.id} of table '{table.name}' (hit policy A) both match "
-                f"{space.describe(box)} but give different outputs",
+                f"{describe(space, box)} but give different outputs",
                 table.sheet,
                 rule_cell(table, second),
                 f"Narrow {first.id} or {second.id} so that no case matches both, or make their outputs agree.",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ..model import SINGLE_HIT
 from .context import Context
+from .describe import describe
 
 CODE = "TABLE_GAP"
 
@@ -35,7 +36,7 @@ def check(ctx: Context) -> None:
         for box in boxes[:5]:
             ctx.findings.error(
                 CODE,
-                f"table '{table.name}' has a gap: no rule matches {space.describe(box)}",
+                f"table '{table.name}' has a gap: no rule matches {describe(space, box)}",
                 table.sheet,
                 table.cell,
                 "Add a rule for these cases, or widen a rule's cells to include them; "

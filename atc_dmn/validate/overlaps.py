@@ -19,6 +19,7 @@ Two rules with exactly the same input cells are reported by
 from __future__ import annotations
 
 from .context import Context, blank_cell, blank_fix, by_blank_cell, listed_pairs, rule_cell, rule_ids
+from .describe import describe
 
 CODE = "RULE_OVERLAP"
 
@@ -37,7 +38,7 @@ def check(ctx: Context) -> None:
             ctx.findings.error(
                 CODE,
                 f"{blank_cell(table, rule, c)}, and now overlaps {others} in this unique table "
-                f"(e.g. {rule.id} and {table.rules[partners[0][0]].id} both match {space.describe(partners[0][1])})",
+                f"(e.g. {rule.id} and {table.rules[partners[0][0]].id} both match {describe(space, partners[0][1])})",
                 table.sheet,
                 rule.cells[c],
                 blank_fix(table, rule, c, f"then narrow {rule.id} or {others} so that no case matches two rules."),
@@ -50,7 +51,7 @@ def check(ctx: Context) -> None:
             first, second = table.rules[a], table.rules[b]
             ctx.findings.error(
                 CODE,
-                f"rules {first.id} and {second.id} of unique table '{table.name}' both match {space.describe(box)}",
+                f"rules {first.id} and {second.id} of unique table '{table.name}' both match {describe(space, box)}",
                 table.sheet,
                 rule_cell(table, second),
                 f"Narrow {first.id} or {second.id} so that no case matches both, "

@@ -18,7 +18,8 @@ A rule is then a box: for each column, the set of pieces its cell accepts
 (a bit mask). The analysis splits the space column by column, grouping
 the pieces of a column by the set of rules that accept them, so that its
 cost follows the structure of the rules, not the size of the Cartesian
-product. A node budget bounds it on pathological tables.
+product. A node budget bounds it on pathological tables. Findings put a box
+into words with :func:`.describe.describe`.
 """
 
 from __future__ import annotations
@@ -77,7 +78,8 @@ def _point(value: Value) -> Piece:
     return Piece(value, f"= {show(value)}", show(value))
 
 
-def _number(x: float) -> str:
+def number_text(x: float) -> str:
+    """A bound as a cell writes it: 18, not 18.0."""
     return show(int(x)) if float(x).is_integer() else show(x)
 
 
@@ -212,55 +214,15 @@ def _produced(model: Model, table: DecisionTable, variable: str) -> list[Value] 
 
 def _number_line(bounds: list[float]) -> list[Piece]:
     first, last = bounds[0], bounds[-1]
-    pieces = [Piece(first - 1, f"< {_number(first)}", f"< {_number(first)}", None, first, False, False, True)]
+    pieces = [Piece(first - 1, f"< {number_text(first)}", f"< {number_text(first)}", None, first, False, False, True)]
     for i, b in enumerate(bounds):
-        pieces.append(Piece(b, f"= {_number(b)}", _number(b), b, b, True, True, True))
+        pieces.append(Piece(b, f"= {number_text(b)}", number_text(b), b, b, True, True, True))
         if i + 1 < len(bounds):
             nxt = bounds[i + 1]
-            text = f"({_number(b)}..{_number(nxt)})"
+            text = f"({number_text(b)}..{number_text(nxt)})"
             pieces.append(Piece((b + nxt) / 2, f"in {text}", text, b, nxt, False, False, True))
-    pieces.append(Piece(last + 1, f"> {_number(last)}", f"> {_number(last)}", last, None, False, False, True))
+    pieces.append(Piece(last + 1, f"> {number_text(last)}", f"> {number_text(last)}", last, None, False, False, True))
     return pieces
-
-
-def _range(run: list[Piece]) -> tuple[str, str]:
-    """(phrase, label) of consecutive pieces of the number line, in cell notation."""
-    lo, hi = run[0], run[-1]
-    if len(run) == 1:
-        return lo.phrase, lo.label
-    if lo.low is None and hi.high is None:
-        return "is any number", "any number"
-    if lo.low is None:
-        text = f"{'<=' if hi.high_in else '<'} {_number(hi.high)}"
-        return text, text
-    if hi.high is None:
-        text = f"{'>=' if lo.low_in else '>'} {_number(lo.low)}"
-        return text, text
-    text = f"{'[' if lo.low_in else '('}{_number(lo.low)}..{_number(hi.high)}{']' if hi.high_in else ')'}"
-    return f"in {text}", text
-
-
-def _runs(pieces: tuple[Piece, ...], mask: int) -> list[tuple[str, str]]:
-    """The pieces in ``mask`` as (phrase, label) pairs, neighbouring number pieces joined into ranges."""
-    out: list[tuple[str, str]] = []
-    run: list[Piece] = []
-    previous = -2
-    for i in bits(mask):
-        piece = pieces[i]
-        if piece.numeric and run and i == previous + 1:
-            run.append(piece)
-        else:
-            if run:
-                out.append(_range(run))
-                run = []
-            if piece.numeric:
-                run = [piece]
-            else:
-                out.append((piece.phrase, piece.label))
-        previous = i
-    if run:
-        out.append(_range(run))
-    return out
 
 
 Box = tuple[int, ...]  # per input column, a bit mask of pieces
@@ -457,27 +419,6 @@ class Space:
                 break
         return mask
 
-    # -- describing ------------------------------------------------------------
-    def describe(self, box: Box) -> str:
-        """A readable example of the cases in ``box``, e.g. 'T category = "T1", M category = "M0"'."""
-        parts, any_of, more = [], [], []
-        for c, d in enumerate(self.domains):
-            m = box[c]
-            if m == d.full:
-                any_of.append(d.variable)
-                continue
-            runs = _runs(d.pieces, m)
-            parts.append(f"{d.variable} {runs[0][0]}")
-            if len(runs) > 1:
-                shown = ", ".join(label for _, label in runs[1:7]) + (", ..." if len(runs) > 7 else "")
-                more.append(f"{d.variable} {'=' if len(runs) == 2 else 'one of'} {shown}")
-        text = ", ".join(parts) if parts else "any case"
-        if any_of and parts:
-            text += f" (whatever the {_names(any_of)})"
-        if more:
-            text += "; also with " + ", or with ".join(more)
-        return text
-
 
 def _several(mask: int, classes: list[int] | None) -> bool:
     """Whether ``mask`` holds two rules (of two different classes, when classes are given)."""
@@ -486,9 +427,3 @@ def _several(mask: int, classes: list[int] | None) -> bool:
     if classes is None:
         return True
     return sum(1 for c in classes if mask & c) > 1
-
-
-def _names(names: list[str]) -> str:
-    if len(names) > 3:
-        return "other inputs"
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
