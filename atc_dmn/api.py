@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import cache
-from .compiler import paused_gc
 from .engine import DecisionModel
+from .gc_pause import paused_gc
 
 SHIPPED = "atc_treatment.xlsx"
 

@@ -17,10 +17,8 @@ the differential tests compare the index against.
 
 from __future__ import annotations
 
-import gc
 import operator
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -162,22 +160,6 @@ def _predicate(test: UnaryTest) -> Predicate | None:
     high_ok = operator.le if atom.high_closed else operator.lt
     low, high = atom.low, atom.high
     return lambda v: isinstance(v, int | float) and v.__class__ is not bool and low_ok(v, low) and high_ok(v, high)
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building a model.
-
-    Loading creates many small containers that all stay alive; the collector
-    would walk them again and again (a third of the load of a 10,000-rule table).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:

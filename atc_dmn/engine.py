@@ -14,9 +14,10 @@ from operator import itemgetter
 from typing import Any
 
 from . import hitpolicy
-from .compiler import CompiledTable, compile_table, paused_gc
+from .compiler import CompiledTable, compile_table
 from .errors import EvaluationError, InputError
 from .feel import show
+from .gc_pause import paused_gc
 from .inputs import Normaliser
 from .model import CHECK_PASSED, InputSpec, Model
 from .result import ModelIdentity, Result, Step, trace_of
