@@ -414,14 +414,6 @@ CORPUS: tuple[Broken, ...] = (
         cells({"Surgery!C5": "-"}),
     ),
     Broken(
-        "unreachable_output",
-        "an output code that no rule gives",
-        "OUTPUT_UNREACHABLE",
-        "Radiotherapy",
-        "D4",
-        cells({"Radiotherapy!D6": '"none"'}),
-    ),
-    Broken(
         "untested_input",
         "an input column every rule leaves as '-'",
         "INPUT_UNTESTED",
