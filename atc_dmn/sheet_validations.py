@@ -10,7 +10,6 @@ sheet.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 import zipfile
@@ -22,7 +21,7 @@ from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
 from .feel import cell_text
-from .workbook import RawWorkbook
+from .workbook import RawWorkbook, bytes_if_unchanged
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -102,11 +101,8 @@ def _one(dv: Element, sqref: str, formula: str) -> Validation:
 
 def read_validations(path: str | Path, sha256: str | None = None) -> Validations | None:
     """Validations per sheet name; None when the file is gone, unreadable or not the version ``sha256``."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return None
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+    data = bytes_if_unchanged(path, sha256)
+    if data is None:
         return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:

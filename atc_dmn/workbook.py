@@ -112,6 +112,20 @@ def _double(side: Any) -> bool:
     return side is not None and side.style == "double"
 
 
+def bytes_if_unchanged(path: str | Path, sha256: str | None = None) -> bytes | None:
+    """The file's bytes when it is still there and (given ``sha256``) still the version a model was read from.
+
+    For checks that read a part of the file again after the model was built (drop-downs, merges).
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return None
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        return None
+    return data
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -18,7 +18,6 @@ loader, which sees where each table ends.)
 
 from __future__ import annotations
 
-import hashlib
 import io
 import zipfile
 from pathlib import Path
@@ -27,7 +26,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from ..findings import Findings
 from ..model import HIT_POLICIES, Model
-from ..workbook import RawWorkbook, Sheet, read_merged
+from ..workbook import RawWorkbook, Sheet, bytes_if_unchanged, read_merged
 from .context import SheetContext
 
 # Sheets of our own format that hold lists, not decision tables.
@@ -39,11 +38,8 @@ def merged_ranges(path: str | Path, sha256: str | None = None) -> dict[str, list
 
     None when the file is gone, unreadable, or differs from ``sha256`` (the model was built from another version).
     """
-    try:
-        data = Path(path).read_bytes()
-    except OSError:
-        return None
-    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+    data = bytes_if_unchanged(path, sha256)
+    if data is None:
         return None
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
