@@ -16,7 +16,7 @@ from typing import Any
 from . import hitpolicy
 from .compiler import CompiledTable, compile_table
 from .errors import EvaluationError, InputError
-from .feel import show
+from .feel_value import show
 from .gc_pause import paused_gc
 from .inputs import Normaliser
 from .model import CHECK_PASSED, InputSpec, Model

@@ -60,7 +60,7 @@ class Normaliser:
             spec = specs.get(key)
             if spec is None:
                 close = difflib.get_close_matches(key, list(specs), n=1)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
+                hint = f"; did you mean '{close[0]}'?" if close else "."
                 raise InputError(
                     key,
                     _short(raw),
