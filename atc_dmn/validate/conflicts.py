@@ -21,7 +21,7 @@ are right). Cells are compared by meaning: ``"T1","T2"`` equals ``"T2","T1"``.
 from __future__ import annotations
 
 from ..feel_value import key, same
-from .context import Context, blank_cell, blank_fix, by_blank_cell, listed_pairs, rule_cell, rule_ids
+from .context import Context, blank_cells_then_pairs, rule_cell
 from .describe import describe
 
 
@@ -73,23 +73,18 @@ def check(ctx: Context) -> None:
             ),
             classes=list(classes.values()),
         )
-        blamed = by_blank_cell(table, space, found.overlaps)
-        for (r, c), partners in blamed.items():
-            rule = table.rules[r]
-            others = rule_ids(table, [o for o, _ in partners])
-            ctx.findings.error(
-                "RULE_CONFLICT",
-                f"{blank_cell(table, rule, c)}, and now conflicts with {others} in this any (A) table "
-                f"(e.g. {rule.id} and {table.rules[partners[0][0]].id} both match "
-                f"{describe(space, partners[0][1])} but give different outputs)",
-                table.sheet,
-                rule.cells[c],
-                blank_fix(table, rule, c, f"then narrow {rule.id} or {others}, or make their outputs agree."),
-                table=table.name,
-                rule=rule.id,
-            )
-        skip = {tuple(sorted((r, o))) for (r, _), partners in blamed.items() for o, _ in partners}
-        conflicts, more = listed_pairs(found, skip)
+        conflicts, more = blank_cells_then_pairs(
+            ctx,
+            table,
+            space,
+            found,
+            "RULE_CONFLICT",
+            lambda rule, others, partner, cases: (
+                f"now conflicts with {others} in this any (A) table "
+                f"(e.g. {rule.id} and {partner.id} both match {cases} but give different outputs)"
+            ),
+            lambda rule, others: f"then narrow {rule.id} or {others}, or make their outputs agree.",
+        )
         for a, b, box in conflicts:
             first, second = table.rules[a], table.rules[b]
             ctx.findings.error(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..feel_value import show
 from ..findings import Findings
 from ..model import DecisionTable, Model, Rule
+from .describe import describe
 from .space import Box, Exploration, Space
 
 SHOWN = 10  # pairs of rules listed per table; the others are counted in one more finding
@@ -102,3 +103,36 @@ def blank_fix(table: DecisionTable, rule: Rule, c: int, then: str) -> str:
     listed = column.enumeration
     allowed = f" (one of {', '.join(show(v) for v in listed)})" if listed else ""
     return f"Type the value {rule.id} should test for '{column.variable}'{allowed}, or - if any value is meant; {then}"
+
+
+def blank_cells_then_pairs(
+    ctx: Context,
+    table: DecisionTable,
+    space: Space,
+    found: Exploration,
+    code: str,
+    relation: Callable[[Rule, str, Rule, str], str],
+    then: Callable[[Rule, str], str],
+) -> tuple[list[tuple[int, int, Box]], str]:
+    """Report overlapping pairs that a blank cell causes at that cell; return the other pairs to list.
+
+    ``relation(rule, others, partner, cases)`` says what the blank cell's rule now does, ``cases``
+    being the cases it shares with ``partner`` in words (e.g. "now overlaps ST5 in this unique
+    table (...)"); ``then(rule, others)`` ends the fix.
+    """
+    blamed = by_blank_cell(table, space, found.overlaps)
+    for (r, c), partners in blamed.items():
+        rule = table.rules[r]
+        others = rule_ids(table, [o for o, _ in partners])
+        ctx.findings.error(
+            code,
+            f"{blank_cell(table, rule, c)}, and "
+            f"{relation(rule, others, table.rules[partners[0][0]], describe(space, partners[0][1]))}",
+            table.sheet,
+            rule.cells[c],
+            blank_fix(table, rule, c, then(rule, others)),
+            table=table.name,
+            rule=rule.id,
+        )
+    skip = {tuple(sorted((r, o))) for (r, _), partners in blamed.items() for o, _ in partners}
+    return listed_pairs(found, skip)

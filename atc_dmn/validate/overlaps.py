@@ -18,7 +18,7 @@ Two rules with exactly the same input cells are reported by
 
 from __future__ import annotations
 
-from .context import Context, blank_cell, blank_fix, by_blank_cell, listed_pairs, rule_cell, rule_ids
+from .context import Context, blank_cells_then_pairs, rule_cell
 from .describe import describe
 
 CODE = "RULE_OVERLAP"
@@ -31,22 +31,17 @@ def check(ctx: Context) -> None:
         space = ctx.space(table)
         boxes = space.boxes
         found = space.explore(overlaps=True, pair_ok=lambda a, b, boxes=boxes: boxes[a] != boxes[b])
-        blamed = by_blank_cell(table, space, found.overlaps)
-        for (r, c), partners in blamed.items():
-            rule = table.rules[r]
-            others = rule_ids(table, [o for o, _ in partners])
-            ctx.findings.error(
-                CODE,
-                f"{blank_cell(table, rule, c)}, and now overlaps {others} in this unique table "
-                f"(e.g. {rule.id} and {table.rules[partners[0][0]].id} both match {describe(space, partners[0][1])})",
-                table.sheet,
-                rule.cells[c],
-                blank_fix(table, rule, c, f"then narrow {rule.id} or {others} so that no case matches two rules."),
-                table=table.name,
-                rule=rule.id,
-            )
-        skip = {tuple(sorted((r, o))) for (r, _), partners in blamed.items() for o, _ in partners}
-        pairs, more = listed_pairs(found, skip)
+        pairs, more = blank_cells_then_pairs(
+            ctx,
+            table,
+            space,
+            found,
+            CODE,
+            lambda rule, others, partner, cases: (
+                f"now overlaps {others} in this unique table (e.g. {rule.id} and {partner.id} both match {cases})"
+            ),
+            lambda rule, others: f"then narrow {rule.id} or {others} so that no case matches two rules.",
+        )
         for a, b, box in pairs:
             first, second = table.rules[a], table.rules[b]
             ctx.findings.error(
