@@ -408,6 +408,30 @@ def tidy(workbook: str, out: str | None) -> None:
         click.echo(f"{_plural(len(report.warnings), 'warning')} remain: run 'atc-dmn validate' to see them")
 
 
+@main.command(name="export-dmn")
+@click.argument("workbook", required=False, type=click.Path())
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), required=True, help="The DMN file to write.")
+@handle_errors
+def export_dmn(workbook: str | None, out: str) -> None:
+    """Write the model as DMN 1.3 XML (with a diagram), for DMN modelers and engines.
+
+    What DMN has no element for (wording, references, test cases) is kept in
+    extension elements. A workbook with validation errors is refused (exit 3).
+
+    \b
+    Example:
+      atc-dmn export-dmn decisions/atc_treatment.xlsx -o atc_treatment.dmn
+    """
+    from .formats.dmn_export import write_dmn
+
+    model = _load(workbook)
+    try:
+        path = write_dmn(model, out)
+    except OSError as exc:
+        raise click.FileError(out, exc.strerror or str(exc)) from None
+    click.echo(f"{path}: DMN 1.3, {len(model.model.tables)} decisions")
+
+
 def _text(value: Any) -> str:
     """An expected or actual value in a failed case: a list's items bare, one value as typed in a cell."""
     return "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else show(value)
