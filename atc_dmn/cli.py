@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -430,6 +431,34 @@ def export_dmn(workbook: str | None, out: str) -> None:
     except OSError as exc:
         raise click.FileError(out, exc.strerror or str(exc)) from None
     click.echo(f"{path}: DMN 1.3, {len(model.model.tables)} decisions")
+
+
+@main.command(name="import-dmn")
+@click.argument("dmn_file", type=click.Path())
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False), required=True, help="The workbook to write.")
+@click.option("--force", is_flag=True, help="Replace the workbook if it exists.")
+@handle_errors
+def import_dmn(dmn_file: str, out: str, force: bool) -> None:
+    """Write a DMN file's model as a workbook in our format, tidied, to edit in Excel.
+
+    A file that does not load is refused (exit 3) with its located finding;
+    an existing workbook is kept unless --force.
+
+    \b
+    Example:
+      atc-dmn import-dmn atc_treatment.dmn -o atc_treatment.xlsx
+    """
+    from .formats.xlsx_write import write_workbook
+
+    if Path(out).exists() and not force:
+        raise click.UsageError(f"{out} exists: pass --force to replace it")
+    loaded = _load(dmn_file)
+    model = getattr(loaded, "model", loaded)  # load_model gives a DecisionModel; its Model is what is written
+    try:
+        path = write_workbook(model, out)
+    except OSError as exc:
+        raise click.FileError(out, exc.strerror or str(exc)) from None
+    click.echo(f"{path}: {len(model.tables)} decision tables, {len(model.tests)} test cases")
 
 
 def _text(value: Any) -> str:
