@@ -21,7 +21,7 @@ from ..findings import Findings
 from ..model import Model
 
 # Suffix -> module, imported on first use: a cached model needs no reader (and not openpyxl).
-FORMATS: dict[str, str] = {".xlsx": "atc_dmn.formats.xlsx"}
+FORMATS: dict[str, str] = {".xlsx": "atc_dmn.formats.xlsx", ".dmn": "atc_dmn.formats.dmn"}
 # Any other name is read as a workbook, whose reader says what is wrong with the file (missing, not a zip, ...).
 DEFAULT = ".xlsx"
 

@@ -1,0 +1,187 @@
+"""Reading DMN XML: an exported workbook decides exactly as the workbook does; what we cannot run is refused by id."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import input_space
+import pytest
+
+from atc_dmn import load_model
+from atc_dmn.errors import InputError, ModelError
+from atc_dmn.formats import read
+from atc_dmn.formats.dmn_export import write_dmn
+
+DMN11 = "http://www.omg.org/spec/DMN/20151101/dmn.xsd"
+DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
+DMN14 = "https://www.omg.org/spec/DMN/20211108/MODEL/"
+
+
+@pytest.fixture(scope="module")
+def exported(model, tmp_path_factory) -> Path:
+    return write_dmn(model.model, tmp_path_factory.mktemp("dmn") / "atc.dmn")
+
+
+@pytest.fixture(scope="module")
+def from_dmn(exported):
+    return load_model(exported, use_cache=False)
+
+
+def outcome(model, case: dict[str, Any]) -> Any:
+    """The decision and the fired rule ids of every table, or what refused the case."""
+    try:
+        result = model.evaluate(case)
+    except InputError as error:
+        return ("refused", error.field, [(s.table, [r.id for r in s.rules]) for s in error.trace])
+    return (result.to_dict()["decision"], [(s.table, [r.id for r in s.rules]) for s in result.trace])
+
+
+@pytest.mark.parametrize("space", ["main", "tnm"])
+def test_same_decisions_and_fired_rules_over_the_input_space(model, from_dmn, space):
+    cases = input_space.main_cases() if space == "main" else input_space.tnm_cases()
+    assert len(cases) == {"main": 9072, "tnm": 792}[space]
+    for case in cases:
+        assert outcome(from_dmn, case) == outcome(model, case), case
+
+
+def test_same_rules_wording_references_and_tests(model, from_dmn):
+    a, b = model.model, from_dmn.model
+    assert [t.name for t in b.tables] == [t.name for t in a.tables]
+    for x, y in zip(a.tables, b.tables, strict=True):
+        assert y.hit_policy == x.hit_policy
+        assert [(r.id, r.tests, r.outputs, r.annotations, r.citations) for r in y.rules] == [
+            (r.id, r.tests, r.outputs, r.annotations, r.citations) for r in x.rules
+        ]
+        assert [(c.variable, c.allowed) for c in y.inputs + y.outputs] == [
+            (c.variable, c.allowed) for c in x.inputs + x.outputs
+        ]
+    assert b.info == a.info
+    assert b.wording == a.wording
+    assert b.references == a.references
+    assert b.citations == a.citations
+    assert b.inputs == a.inputs
+    strip = [(v.name, v.concept, v.attribute, v.role, v.default, v.meaning) for v in a.variables.values()]
+    assert [(v.name, v.concept, v.attribute, v.role, v.default, v.meaning) for v in b.variables.values()] == strip
+    fields = [(t.id, t.description, t.inputs, t.expected, t.expected_error, t.reason) for t in a.tests]
+    assert [(t.id, t.description, t.inputs, t.expected, t.expected_error, t.reason) for t in b.tests] == fields
+
+
+def test_origins_name_the_dmn_elements(from_dmn):
+    table = from_dmn.model.tables[0]
+    assert table.origin.source == "decision_TNM_Stage"
+    rule = table.rules[0]
+    assert (rule.origin.source, rule.origin.location, rule.origin.element_id) == ("decision_TNM_Stage",) + (
+        rule.id,
+    ) * 2
+    assert rule.cells[0] == f"{rule.id}_in_1"
+
+
+def test_evaluate_command_reads_a_dmn_file(run_atc, exported):
+    done = run_atc("evaluate", "--model", exported, "--set", "diagnosis_confirmed=true", "--set", "m_category=M1")
+    assert done.returncode == 0, done.stderr
+    done = run_atc(
+        "evaluate", "--model", exported, "--format", "json", "--set", "diagnosis_confirmed=true", "--set", "stage=IVB"
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["decision"]["stage"] == "IVB"
+
+
+# -- hand-written files ------------------------------------------------------------------------
+
+
+def dmn(body: str, ns: str = DMN13, rule: str = "", expression: str = "x") -> str:
+    """A small model: input 'x' in a, b; decision 'y' a unique table (its second rule ``rule``); ``body`` added."""
+    rule = rule or RULE.format(entry='"b"', out='"no"')
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="{ns}" id="defs" name="Small" namespace="urn:test">
+  <inputData id="in_x" name="x"/>
+  <decision id="dec_y" name="y">
+    <informationRequirement id="req"><requiredInput href="#in_x"/></informationRequirement>
+    <decisionTable id="dt_y" hitPolicy="UNIQUE">
+      <input id="col_x" label="x"><inputExpression typeRef="string"><text>{expression}</text></inputExpression>
+        <inputValues><text>"a", "b"</text></inputValues></input>
+      <output id="col_y" typeRef="string"><outputValues><text>"yes", "no"</text></outputValues></output>
+      <rule id="r1"><inputEntry id="r1_in"><text>"a"</text></inputEntry>
+        <outputEntry id="r1_out"><text>"yes"</text></outputEntry></rule>
+      {rule}
+    </decisionTable>
+  </decision>
+  {body}
+</definitions>
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "small.dmn") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("ns", [DMN11, DMN14])
+def test_reads_dmn_11_and_14_files(tmp_path, ns):
+    model = load_model(write(tmp_path, dmn("", ns)), use_cache=False)
+    assert model.evaluate({"x": "a"}).to_dict()["decision"] == {"y": "yes"}
+    assert [r.id for r in model.model.tables[0].rules] == ["r1", "r2"]
+    assert model.model.tables[0].inputs[0].enumeration == ("a", "b")
+
+
+LITERAL = '<decision id="dec_lit" name="z"><literalExpression id="lit_z"><text>x</text></literalExpression></decision>'
+CONTEXT = '<decision id="dec_ctx" name="z"><context id="ctx_z"/></decision>'
+INVOKE = '<decision id="dec_inv" name="z"><invocation id="inv_z"/></decision>'
+BKM = '<businessKnowledgeModel id="bkm_f" name="f"/>'
+SERVICE = '<decisionService id="svc_s" name="s"/>'
+EMPTY = '<decision id="dec_empty" name="z"/>'
+RULE = (
+    '<rule id="r2"><inputEntry id="r2_in"><text>{entry}</text></inputEntry>'
+    '<outputEntry id="r2_out"><text>{out}</text></outputEntry></rule>'
+)
+BAD_IN = RULE.format(entry="x + 1 &gt; 2", out='"no"')
+BAD_OUT = RULE.format(entry='"b"', out='if x = "b" then "no" else "yes"')
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "element_id", "words"),
+    [
+        ({"body": LITERAL}, "lit_z", "literal expressions are not supported"),
+        ({"body": CONTEXT}, "ctx_z", "boxed contexts are not supported"),
+        ({"body": INVOKE}, "inv_z", "invocations are not supported"),
+        ({"body": BKM}, "bkm_f", "business knowledge models are not supported"),
+        ({"body": SERVICE}, "svc_s", "decision services are not supported"),
+        ({"body": EMPTY}, "dec_empty", "has no decision table"),
+        ({"body": "", "rule": BAD_IN}, "r2_in", "r2_in: "),
+        ({"body": "", "rule": BAD_OUT}, "r2_out", "r2_out: "),
+        ({"body": "", "expression": "x * 2"}, "col_x", "input expression 'x * 2' is not supported"),
+    ],
+)
+def test_unsupported_constructs_are_refused_by_id(tmp_path, kwargs, element_id, words):
+    path = write(tmp_path, dmn(**kwargs))
+    reading = read(path)
+    assert reading.model is None
+    assert any(f.origin.element_id == element_id and words in f.message for f in reading.findings.errors), [
+        f.message for f in reading.findings
+    ]
+    with pytest.raises(ModelError) as raised:
+        load_model(path, use_cache=False)
+    assert element_id in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "prologue",
+    [
+        '<!DOCTYPE definitions [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+        '<!DOCTYPE definitions SYSTEM "http://example.invalid/dmn.dtd">',
+    ],
+)
+def test_entity_and_dtd_bombs_are_refused(tmp_path, prologue):
+    text = dmn("").replace('<?xml version="1.0" encoding="UTF-8"?>\n', f'<?xml version="1.0"?>\n{prologue}\n')
+    with pytest.raises(ModelError) as raised:
+        load_model(write(tmp_path, text.replace('name="Small"', 'name="&b;"')), use_cache=False)
+    assert raised.value.code == "DMN_UNSAFE"
+
+
+def test_a_file_that_is_not_dmn_is_refused(tmp_path):
+    with pytest.raises(ModelError) as raised:
+        load_model(write(tmp_path, '<definitions xmlns="urn:other"/>'), use_cache=False)
+    assert raised.value.code == "DMN_NOT_DMN"
