@@ -15,7 +15,7 @@ SOURCES = [
     "atc_dmn/tidy.py",
     *sorted(
         str(p.relative_to(REPO))
-        for package in ("loader", "validate")
+        for package in ("loader", "validate", "formats")
         for p in (REPO / "atc_dmn" / package).glob("*.py")
     ),
 ]
