@@ -55,6 +55,7 @@ NAMESPACES = {
     "https://www.omg.org/spec/DMN/20211108/MODEL/": "1.4",
     "https://www.omg.org/spec/DMN/20230324/MODEL/": "1.5",
 }
+UNVERSIONED = "unversioned"  # the version of a model whose file gives none
 POLICIES = {value: letter for letter, value in HIT_POLICIES.items()}
 # Children of <definitions> that carry no logic the engine would need (documentation, diagram, authority).
 IGNORED = {"description", "extensionElements", "itemDefinition", "inputData", "decision", "DMNDI", "textAnnotation"}
@@ -420,22 +421,54 @@ class _Reader:
                 )
             return variables
         read = {c.variable for t in tables for c in t.inputs}
+        keys: dict[str, str] = {}
         for el in self.input_data:
             name = el.get("name", "")
-            variables[name] = Variable(name, "Input", name, "input", None, _doc(self, el), places[name])
+            key = self._key(name, keys, places[name])
+            variables[name] = Variable(name, "Input", key, "input", None, _doc(self, el), places[name])
         for t in tables:
             for col in t.outputs:
                 role = "intermediate" if col.variable in read else "output"
-                variables[col.variable] = Variable(col.variable, "Decision", col.variable, role, None, "", col.origin)
+                key = self._key(col.variable, keys, col.origin)
+                variables[col.variable] = Variable(col.variable, "Decision", key, role, None, "", col.origin)
         return variables
+
+    def _key(self, name: str, keys: dict[str, str], origin: Origin) -> str:
+        """The name a case and a result use for a DMN name: the name itself when it is one (``Age``), else
+        its letters and digits joined by ``_`` (``Approval Status`` -> ``Approval_Status``), as a
+        workbook's Glossary attribute must be. Two DMN names with one key are refused: a case could not
+        say which it means."""
+        key = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_") or "value"
+        if not re.match(r"[A-Za-z_]", key):
+            key = "_" + key
+        other = keys.setdefault(key, name)
+        if other != name:
+            self.refuse(
+                "DMN_NAME",
+                f"'{name}' and '{other}' would both be given as '{key}' in a case",
+                origin.source,
+                origin.element_id,
+                "Rename one of them so that their letters and digits differ.",
+            )
+        return key
 
     def _info(self) -> ModelInfo:
         root = self.root
         m = root.find(f"{self.q('extensionElements')}/{{{EXT}}}model")
         if m is None:
+            # DMN has no model version; a workbook must have one (the audit trail names it), so say so.
+            self.findings.append(
+                Finding(
+                    WARNING,
+                    "DMN_NO_VERSION",
+                    f"the file gives no model version (DMN has no element for it): '{UNVERSIONED}' is used",
+                    Origin(self.defs_id, self.defs_id, self.defs_id),
+                    "Set the model's version in the Version row of the Model sheet after atc-dmn import-dmn.",
+                )
+            )
             return ModelInfo(
                 root.get("name") or self.defs_id,
-                "",
+                UNVERSIONED,
                 self.defs_id,
                 description=_doc(self, root),
                 source=root.get("namespace", ""),
