@@ -185,3 +185,107 @@ def test_a_file_that_is_not_dmn_is_refused(tmp_path):
     with pytest.raises(ModelError) as raised:
         load_model(write(tmp_path, '<definitions xmlns="urn:other"/>'), use_cache=False)
     assert raised.value.code == "DMN_NOT_DMN"
+
+
+# -- inputs whose allowed values only their inputData declares; a table read under its own name ----------
+
+SHOP = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="{ns}" id="Shop" name="Shop" namespace="http://example.com/shop">
+  <itemDefinition name="tColour"><typeRef>string</typeRef><allowedValues><text>"red","blue"</text></allowedValues>
+  </itemDefinition>
+  <itemDefinition name="tSize"><typeRef>string</typeRef><allowedValues><text>"S","M","L"</text></allowedValues>
+  </itemDefinition>
+  <inputData id="InputData_colour" name="colour"><variable name="colour" typeRef="tColour"/></inputData>
+  <inputData id="InputData_size" name="size"><variable name="size" typeRef="tSize"/></inputData>
+  <decision id="Decision_price" name="price">
+    <informationRequirement><requiredInput href="#InputData_colour"/></informationRequirement>
+    <informationRequirement><requiredInput href="#InputData_size"/></informationRequirement>
+    <decisionTable id="DecisionTable_price" hitPolicy="FIRST">
+      <input id="Input_colour"><inputExpression typeRef="string"><text>colour</text></inputExpression></input>
+      <input id="Input_size"><inputExpression typeRef="tSize"><text>size</text></inputExpression>
+        <inputValues><text>"S","M"</text></inputValues></input>
+      <output id="Output_price" typeRef="number"/>
+      <rule id="R_small"><inputEntry><text>"red"</text></inputEntry><inputEntry><text>"S"</text></inputEntry>
+        <outputEntry><text>1</text></outputEntry></rule>
+      <rule id="R_other"><inputEntry><text>-</text></inputEntry><inputEntry><text>{last}</text></inputEntry>
+        <outputEntry><text>2</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+def shop(tmp_path: Path, last: str = "-") -> Path:
+    return write(tmp_path, SHOP.format(ns=DMN13, last=last), "shop.dmn")
+
+
+def test_an_input_clause_typed_with_a_built_in_type_takes_its_input_datas_allowed_values(tmp_path):
+    model = read(shop(tmp_path)).model
+    (colour, _) = model.tables[0].inputs
+    assert colour.enumeration == ("red", "blue")
+    assert {s.key: s.allowed for s in model.inputs}["colour"] == ("red", "blue")
+    with pytest.raises(InputError):
+        load_model(shop(tmp_path), use_cache=False).evaluate({"colour": "green", "size": "S"})
+
+
+def test_an_input_keeps_its_own_allowed_values_beside_a_narrower_column_through_the_workbook(tmp_path):
+    from atc_dmn.formats.xlsx_write import write_workbook
+
+    workbook = write_workbook(read(shop(tmp_path)).model, tmp_path / "shop.xlsx")
+    for path in (shop(tmp_path), workbook):
+        model = load_model(path, use_cache=False)
+        assert {s.key: s.allowed for s in model.model.inputs}["size"] == ("S", "M", "L"), path
+        assert model.model.tables[0].inputs[1].enumeration == ("S", "M"), path  # the column's own list
+        assert model.evaluate({"colour": "blue", "size": "L"}).decision == {"price": 2}  # no rule names "L": R_other
+        with pytest.raises(InputError):
+            model.evaluate({"colour": "blue", "size": "XL"})  # outside what the input allows
+
+
+def test_a_value_the_input_allows_but_a_narrower_column_does_not_list_is_a_gap_where_no_rule_takes_it(tmp_path):
+    from atc_dmn.validate import validate_model
+
+    findings = list(validate_model(read(shop(tmp_path, last='"S","M"')).model))
+    gaps = [f for f in findings if f.code == "TABLE_GAP"]
+    assert gaps and all('"L"' in f.message for f in gaps), findings
+    assert not [f for f in findings if f.code == "GRAPH_DOMAIN"]
+
+
+RISK = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="{ns}" id="Risk" name="Risk" namespace="http://example.com/risk">
+  <itemDefinition name="tAge"><typeRef>number</typeRef><allowedValues><text>[0..130]</text></allowedValues>
+  </itemDefinition>
+  <inputData id="InputData_age" name="age"><variable name="age" typeRef="tAge"/></inputData>
+  <decision id="Decision_band" name="band">
+    <informationRequirement><requiredInput href="#InputData_age"/></informationRequirement>
+    <decisionTable hitPolicy="FIRST">
+      <input><inputExpression typeRef="tAge"><text>age</text></inputExpression></input>
+      <output typeRef="string"/>
+      <rule id="B1"><inputEntry><text>&lt; 40</text></inputEntry><outputEntry><text>"young"</text></outputEntry></rule>
+      <rule id="B2"><inputEntry><text>-</text></inputEntry><outputEntry><text>"old"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+  <decision id="Decision_risk" name="risk">
+    <informationRequirement><requiredDecision href="#Decision_band"/></informationRequirement>
+    <informationRequirement><requiredInput href="#InputData_age"/></informationRequirement>
+    <decisionTable hitPolicy="COLLECT" aggregation="MAX">
+      <input><inputExpression typeRef="string"><text>band</text></inputExpression></input>
+      <input><inputExpression typeRef="tAge"><text>age</text></inputExpression></input>
+      <output typeRef="number"/>
+      <rule id="K1"><inputEntry><text>"old"</text></inputEntry><inputEntry><text>&gt;= 80</text></inputEntry>
+        <outputEntry><text>3</text></outputEntry></rule>
+      <rule id="K2"><inputEntry><text>-</text></inputEntry><inputEntry><text>-</text></inputEntry>
+        <outputEntry><text>1</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+def test_a_heading_naming_the_table_it_reads_is_not_a_second_table(run_atc, tmp_path):
+    """import-dmn writes a column ``band`` (no allowed values) before one with a list; the workbook loads."""
+    source = write(tmp_path, RISK.format(ns=DMN13), "risk.dmn")
+    done = run_atc("import-dmn", str(source), "-o", str(tmp_path / "risk.xlsx"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    model = load_model(tmp_path / "risk.xlsx", use_cache=False)
+    assert [t.name for t in model.model.tables] == ["band", "risk"]
+    assert model.evaluate({"age": 85}).decision["risk"] == 3

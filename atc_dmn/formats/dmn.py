@@ -154,11 +154,35 @@ class _Reader:
             wording = self._codes_as_words(variables, tables)
         if specs is None:
             context = SimpleNamespace(variables=variables, findings=self.findings, complete=True)
-            specs = input_specs(context, tuple(tables))  # type: ignore[arg-type]
+            specs = input_specs(context, tuple(tables), self._declared())  # type: ignore[arg-type]
         if self.findings.errors:
             return None
         sha = hashlib.sha256(self.path.read_bytes()).hexdigest()
         return Model(str(self.path), sha, info, variables, tuple(tables), wording, citations, references, tests, specs)
+
+    def _data_values(self, name: str) -> ET.Element | None:
+        """The allowedValues of the item definition that inputData ``name``'s variable names, if any."""
+        for el in self.input_data:
+            if el.get("name") == name:
+                variable = el.find(self.q("variable"))
+                item = self.items.get(variable.get("typeRef") or "") if variable is not None else None
+                return item.find(self.q("allowedValues")) if item is not None else None
+        return None
+
+    def _declared(self) -> dict[str, UnaryTest]:
+        """Each inputData's own allowed values (its item definition's): what a case may give it.
+
+        A column's inputValues are that column's; they do not narrow what the input accepts.
+        """
+        declared = {}
+        for el in self.input_data:
+            name = el.get("name", "")
+            values = self._data_values(name)
+            if values is not None:
+                test = self._tests(self.text_of(values) or "", el.get("id", ""), values.get("id") or el.get("id", ""))
+                if test is not None and not test.any:
+                    declared[name] = test
+        return declared
 
     def _codes_as_words(
         self, variables: dict[str, Variable], tables: list[DecisionTable]
@@ -300,6 +324,9 @@ class _Reader:
         if text is None:  # the item definition's allowed values stand in for the clause's own
             item = self.items.get(clause.get("typeRef") or type_ref or "")
             text = self.text_of(item.find(self.q("allowedValues"))) if item is not None else None
+        if text is None and values_tag == "inputValues":
+            # A clause typed with a built-in type (or not at all): the inputData it reads may declare them.
+            text = self.text_of(self._data_values(variable))
         allowed = self._tests(text, did, cid) if text is not None else None
         return Column(variable, Origin(did, cid, cid), allowed, Origin(did, cid, cid) if allowed is not None else None)
 

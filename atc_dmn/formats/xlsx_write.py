@@ -25,6 +25,8 @@ from openpyxl.styles import Border, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..feel_value import show
+from ..loader.glossary import ALLOWED_HEADING
+from ..loader.input_specs import declares_own_values
 from ..loader.rules import CITATIONS_HEADING
 from ..model import DecisionTable, Model
 from .dmn_export import unary_tests_text
@@ -68,14 +70,22 @@ def _model_sheet(ws: Worksheet, model: Model) -> None:
 
 def _glossary(ws: Worksheet, model: Model) -> None:
     ws["B2"] = f"Glossary - {model.info.name}"
-    heads = ("Variable", "Business Concept", "Attribute", "Role", "Default when missing", "Meaning")
+    heads: tuple[str, ...] = ("Variable", "Business Concept", "Attribute", "Role", "Default when missing", "Meaning")
+    # An input's own allowed values, where no column stands for them (a column lists fewer).
+    own = {
+        s.name: unary_tests_text(s.test)
+        for s in model.inputs
+        if s.test is not None and declares_own_values(s, model.tables)
+    }
+    if own:
+        heads = (*heads, ALLOWED_HEADING)
     rows, above = [], None
     for v in model.variables.values():
         # A blank concept is the one above (pyDMNrules refuses a concept typed twice: "Multiple definitions").
         concept = v.concept if v.concept != above else None
         above = v.concept
         default = show(v.default) if v.default is not None else None
-        rows.append((v.name, concept, v.attribute, v.role, default, v.meaning))
+        rows.append((v.name, concept, v.attribute, v.role, default, v.meaning, *([own.get(v.name)] if own else [])))
     _rows(ws, 3, [heads, *rows])
 
 

@@ -54,7 +54,7 @@ def _build(ctx: Context) -> Model | None:
         wording, wording_origins = read_wording(ctx)
         citations, references = read_references(ctx)
         check_citations(ctx, tables, citations)
-        inputs = input_specs(ctx, tables)
+        inputs = input_specs(ctx, tables, ctx.declared)
         tests = read_test_cases(ctx)
     except Stop:
         return None

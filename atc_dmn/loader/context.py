@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from openpyxl.utils import column_index_from_string, coordinate_to_tuple
 
 from ..dropdowns import LISTS_SHEET
+from ..feel import UnaryTest
 from ..findings import Findings
 from ..model import DecisionTable, Model, Variable
 from ..workbook import RawWorkbook, Sheet, get_column_letter
@@ -29,6 +30,8 @@ class Context:
     # "unused" and "not produced" findings would only repeat its error in misleading words.
     complete: bool = True
     table_names: set[str] = field(default_factory=set)
+    # The inputs whose Glossary row gives their own allowed values (the Allowed values column).
+    declared: dict[str, UnaryTest] = field(default_factory=dict)
 
     def sheet(self, name: str, required: bool = True) -> Sheet | None:
         """The named sheet; a missing required sheet is a SHEET_MISSING finding."""

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 
-from ..feel import FeelError, Value, cell_text, parse_literal
+from ..feel import FeelError, Value, cell_text, parse_literal, parse_unary_tests
 from ..model import ROLES, Variable
 from ..origin import Origin
 from .context import Context, Stop, coord
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# An optional Glossary column: an input's own allowed values, when a column reading it lists fewer
+# (import-dmn writes it for a DMN inputData whose item definition declares more than its columns list).
+ALLOWED_HEADING = "Allowed values"
 
 
 def read_glossary(ctx: Context) -> None:
@@ -113,8 +116,32 @@ def read_glossary(ctx: Context) -> None:
                     exc.hint,
                 )
         meaning = sheet.text(row, heads["Meaning"]) if "Meaning" in heads else ""
+        if ALLOWED_HEADING in heads and sheet.value(row, heads[ALLOWED_HEADING]) is not None:
+            _read_allowed(ctx, name, role, sheet.value(row, heads[ALLOWED_HEADING]), coord(row, heads[ALLOWED_HEADING]))
         ctx.variables[name] = Variable(name, concept, attribute, role, default, meaning, Origin("Glossary", where))
         row += 1
     if not ctx.variables:
         findings.error("GLOSSARY_EMPTY", "the Glossary lists no variables", "Glossary", coord(r + 1, c))
         raise Stop
+
+
+def _read_allowed(ctx: Context, name: str, role: str, raw: object, where: str) -> None:
+    """An input's own allowed values from its Glossary row; only an input has them."""
+    if cell_text(raw) == "":
+        return
+    if role != "input":
+        ctx.findings.error(
+            "GLOSSARY_ROW",
+            f"'{name}' is not an input: its allowed values are those of the columns that decide it",
+            "Glossary",
+            where,
+            "Clear the cell; list an output's values in the allowed-values row of its table.",
+        )
+        return
+    try:
+        test = parse_unary_tests(raw)
+    except FeelError as exc:
+        ctx.findings.error("CELL_SYNTAX", f"allowed values of '{name}': {exc.message}", "Glossary", where, exc.hint)
+        return
+    if not test.any:
+        ctx.declared[name] = test

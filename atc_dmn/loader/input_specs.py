@@ -1,17 +1,43 @@
-"""What a caller may give: one spec per Glossary input, its kind and allowed values taken from the tables."""
+"""What a caller may give: one spec per Glossary input, its kind and allowed values.
+
+An input's allowed values are its own when the model declares them (a DMN
+inputData's item definition, or the Glossary's Allowed values column), else
+those of the first column that reads it with a list. A column may list fewer
+values than the input it reads declares: the others are, for that column,
+values no rule names.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from ..feel import UnaryTest
 from ..feel_value import kind as feel_kind
-from ..model import DecisionTable, InputSpec, with_role
+from ..model import Column, DecisionTable, InputSpec, with_role
 from .context import Context
 
 
-def input_specs(ctx: Context, tables: tuple[DecisionTable, ...]) -> tuple[InputSpec, ...]:
-    """A spec per input, in Glossary order; an input no table reads is an INPUT_UNUSED finding."""
+def first_column(name: str, tables: tuple[DecisionTable, ...]) -> Column | None:
+    """The first column (in table order) that reads ``name`` with allowed values."""
+    return next((col for t in tables for col in t.inputs if col.variable == name and col.allowed), None)
+
+
+def declares_own_values(spec: InputSpec, tables: tuple[DecisionTable, ...]) -> bool:
+    """Whether an input's allowed values are its own, not those of the first column that lists them."""
+    column = first_column(spec.name, tables)
+    return spec.test is not None and (column is None or column.allowed != spec.test)
+
+
+def input_specs(
+    ctx: Context, tables: tuple[DecisionTable, ...], declared: Mapping[str, UnaryTest] | None = None
+) -> tuple[InputSpec, ...]:
+    """A spec per input, in Glossary order; an input no table reads is an INPUT_UNUSED finding.
+
+    ``declared`` gives an input's own allowed values by name; the columns' stand in for the others.
+    """
+    declared = declared or {}
     specs = []
     for var in with_role(ctx.variables, "input"):
-        column = next((col for t in tables for col in t.inputs if col.variable == var.name and col.allowed), None)
         used = any(col.variable == var.name for t in tables for col in t.inputs)
         if not used and ctx.complete:
             ctx.findings.error(
@@ -21,8 +47,11 @@ def input_specs(ctx: Context, tables: tuple[DecisionTable, ...]) -> tuple[InputS
                 var.cell,
                 "Remove it from the Glossary, or add a column for it to a table.",
             )
-        test = column.allowed if column else None
-        enum = column.enumeration if column else None
+        test = declared.get(var.name)
+        if test is None:
+            column = first_column(var.name, tables)
+            test = column.allowed if column else None
+        enum = Column(var.name, var.origin, test).enumeration if test is not None else None
         if enum is not None:
             values = [v for v in enum if v is not None]
             kinds = {feel_kind(v) for v in values}

@@ -27,14 +27,9 @@ def locate(ctx: Context, name: str, decision_row: int) -> tuple[Sheet, int, int]
     for sheet in ctx.raw.sheets.values():
         if sheet.name in RESERVED:
             continue
+        inside = _inside_tables(ctx, sheet)
         for cell in sheet.find(name):
-            below = sheet.get(cell.row + 1, cell.col)
-            right = sheet.text(cell.row + 1, cell.col + 1)
-            hp = "" if below is None or below.value is None else cell_text(below.value)
-            # A hit-policy cell: blank, a policy, or a short word that may be a mistyped policy.
-            if right and (
-                hp in HIT_POLICIES or hp == "" or (len(hp) <= 8 and '"' not in hp and hp not in ctx.variables)
-            ):
+            if _looks_like_table(ctx, sheet, cell.row, cell.col) and (cell.row, cell.col) not in inside:
                 found.append((sheet, cell.row, cell.col))
     if not found:
         findings.error(
@@ -56,6 +51,48 @@ def locate(ctx: Context, name: str, decision_row: int) -> tuple[Sheet, int, int]
         )
         return None
     return found[0]
+
+
+def _looks_like_table(ctx: Context, sheet: Sheet, row: int, col: int) -> bool:
+    """Whether a cell holding a table's name starts a table: headings right of the cell below it, which
+    is blank, a policy, or a short word that may be a mistyped policy."""
+    below = sheet.get(row + 1, col)
+    right = sheet.text(row + 1, col + 1)
+    hp = "" if below is None or below.value is None else cell_text(below.value)
+    return bool(right) and (
+        hp in HIT_POLICIES or hp == "" or (len(hp) <= 8 and '"' not in hp and hp not in ctx.variables)
+    )
+
+
+def _inside_tables(ctx: Context, sheet: Sheet) -> set[tuple[int, int]]:
+    """The cells of ``sheet`` that lie inside a table, other than the tables' name cells.
+
+    pyDMNrules reads a sheet row by row and, once it has found a table, takes no cell of that table's
+    block for the start of another: a heading that names the table it reads (a column ``band``
+    reading table ``band``) is a heading, whatever the cells under it hold. The same here: name cells
+    are taken in that order, and a name cell inside an earlier table's block is not a table.
+    """
+    starts = sorted(
+        (cell.row, cell.col)
+        for cell in sheet.cells.values()
+        if isinstance(cell.value, str)
+        and cell.value.strip() in ctx.table_names
+        and _looks_like_table(ctx, sheet, cell.row, cell.col)
+    )
+    inside: set[tuple[int, int]] = set()
+    for r0, c0 in starts:
+        if (r0, c0) in inside:
+            continue
+        last_col = c0 + 1
+        while sheet.text(r0 + 1, last_col + 1):
+            last_col += 1
+        last_row = r0 + 2  # the headings, and the allowed-values row (blank when no column has a list)
+        while any(sheet.value(last_row + 1, cc) is not None for cc in range(c0, last_col + 1)):
+            last_row += 1
+        inside.update(
+            (rr, cc) for rr in range(r0, last_row + 1) for cc in range(c0, last_col + 1) if (rr, cc) != (r0, c0)
+        )
+    return inside
 
 
 def read_table(ctx: Context, description: str, name: str, purpose: str, decision_row: int) -> DecisionTable | None:

@@ -14,12 +14,17 @@ The Stage table can give ``"unknown"``, which the Pathway column does not
 list; no rule of Pathway is checked against it. Fix: add ``"unknown"`` to the
 Pathway column's allowed values (and a rule for it). The same applies to a
 model input read by several tables: each column must accept every value the
-input accepts (including ``null`` when the input may be missing).
+input accepts (including ``null`` when the input may be missing). An input
+that declares its own allowed values (a DMN inputData's item definition, the
+Glossary's Allowed values column) may be read by a column listing fewer: the
+others are, for that column, values no rule names, which the gap check
+reports where no rule takes them (see :func:`.space.input_domain`).
 """
 
 from __future__ import annotations
 
 from ..feel_value import Value, contains, distinct, show
+from ..loader.input_specs import declares_own_values
 from ..model import DecisionTable
 from .context import Context
 
@@ -48,7 +53,7 @@ def check(ctx: Context) -> None:
                 continue
             if var.role == "input":
                 spec = specs.get(var.name)
-                if spec is None or not spec.allowed:
+                if spec is None or not spec.allowed or declares_own_values(spec, model.tables):
                     continue
                 arriving = [v for v in spec.allowed if v is not None]
                 if var.default is not None:

@@ -161,6 +161,12 @@ def input_domain(model: Model, table: DecisionTable, pos: int) -> Domain:
     enum = column.enumeration
     if enum is not None:
         values = [v for v in enum if not (v is None and default is not None)]
+        # An input may declare more values than this column lists: a case can still bring them here,
+        # where they match only the rules that take any value (or all but some).
+        is_input = var is not None and var.role == "input"
+        spec = next((s for s in model.inputs if s.name == column.variable), None) if is_input else None
+        if spec is not None:
+            values += [v for v in spec.allowed if not contains(values, v) and not (v is None and default is not None)]
         return Domain(column.variable, tuple(_point(v) for v in values))
     tests = [column.allowed] if column.allowed is not None else []
     tests += [rule.tests[pos] for rule in table.rules]
