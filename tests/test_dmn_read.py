@@ -281,11 +281,19 @@ RISK = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def test_a_heading_naming_the_table_it_reads_is_not_a_second_table(run_atc, tmp_path):
-    """import-dmn writes a column ``band`` (no allowed values) before one with a list; the workbook loads."""
+def test_a_heading_naming_the_table_it_reads_is_not_a_second_table(run_atc, tmp_path, reference):
+    """import-dmn writes a column ``band`` (no allowed values) before one with a list; the workbook loads,
+    in pyDMNrules too: the tables, named as their outputs in the DMN, are ``Decide band`` and ``Decide risk``,
+    so the Wording sheet's output keys ``band`` and ``risk`` are not taken for tables."""
+    import pyDMNrules
+
     source = write(tmp_path, RISK.format(ns=DMN13), "risk.dmn")
     done = run_atc("import-dmn", str(source), "-o", str(tmp_path / "risk.xlsx"))
     assert done.returncode == 0, done.stdout + done.stderr
     model = load_model(tmp_path / "risk.xlsx", use_cache=False)
-    assert [t.name for t in model.model.tables] == ["band", "risk"]
+    assert [t.name for t in model.model.tables] == ["Decide band", "Decide risk"]
     assert model.evaluate({"age": 85}).decision["risk"] == 3
+    theirs = pyDMNrules.DMN()
+    assert theirs.load(str(tmp_path / "risk.xlsx")) == {}
+    status, data = theirs.decide({"age": 85})
+    assert not status.get("errors") and data[-1]["Result"]["risk"] == 3

@@ -12,6 +12,7 @@ Parsed with defusedxml: no DTD, no entities, no network.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -152,6 +153,7 @@ class _Reader:
         wording, references, citations, tests, specs = self._extensions(variables, tables)
         if self.root.find(f"{self.q('extensionElements')}/{{{EXT}}}wording") is None:
             wording = self._codes_as_words(variables, tables)
+            tables = _unclashed(tables, variables, wording, info)
         if specs is None:
             context = SimpleNamespace(variables=variables, findings=self.findings, complete=True)
             specs = input_specs(context, tuple(tables), self._declared())  # type: ignore[arg-type]
@@ -292,6 +294,16 @@ class _Reader:
             )
             for c in out_clauses
         )
+        if letter in ("P", "O"):  # as a workbook's table must (loader/tables.py), found here at the clause
+            for col in outputs:
+                if col.enumeration is None:
+                    self.refuse(
+                        "HIT_POLICY",
+                        f"hit policy {letter} needs an ordered list of allowed values for '{col.variable}'",
+                        did,
+                        col.origin.element_id,
+                        "List the output's values in priority order in its outputValues.",
+                    )
         inputs = tuple(self._input(c, did, decision) for c in self.children(dt, "input"))
         headings = tuple(a.get("name", "") for a in self.children(dt, "annotation"))
         rules = tuple(
@@ -571,6 +583,24 @@ class _Reader:
                 )
             specs = tuple(found)
         return wording, references, citations, tuple(tests), specs
+
+
+def _unclashed(
+    tables: list[DecisionTable], variables: dict[str, Variable], wording: dict[tuple[str, Any], str], info: ModelInfo
+) -> list[DecisionTable]:
+    """Tables renamed ``Decide <name>`` where their name is also a text the workbook writes outside the tables.
+
+    A DMN decision with one output is usually named as that output (``risk``), and the workbook's Wording
+    sheet lists the output key ``risk``; pyDMNrules tries every text cell outside Glossary, Decision and
+    Test as a table's name, and would take that cell for a second ``risk`` table. ``Decide <name>`` is
+    pyDMNrules' own name for a decision. The decision keeps its name in an export (its output's).
+    """
+    texts = {v.key for v in variables.values()} | {c for _, c in wording} | set(wording.values())
+    texts |= {info.name, info.version, info.identifier, info.source, info.description}
+    return [
+        dataclasses.replace(t, name=f"Decide {t.name}") if t.name in texts and f"Decide {t.name}" not in texts else t
+        for t in tables
+    ]
 
 
 def _doc(reader: _Reader, el: ET.Element) -> str:

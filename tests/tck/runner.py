@@ -349,12 +349,13 @@ def _answers(model: Any, case: TestCase) -> dict[str, Any]:
     # Inputs the model does not read are not the model's: a DMN engine ignores them too.
     inputs = {k: v for k, v in given.items() if k in {s.key for s in model.model.inputs}}
     result = model.evaluate(inputs)
-    tables = {t.table: t for t in result.trace}
     decisions = _decision_names(case.model)
     got: dict[str, Any] = {}
     for node in case.results:
-        table_name = decisions.get(node.name, node.name)
-        trace = tables.get(table_name)
+        # A one-output decision is the table whose output bears its name; one of several outputs, the
+        # table named as the decision (or its label).
+        trace = next((t for t in result.trace if list(t.outputs) == [node.name]), None)
+        trace = trace or next((t for t in result.trace if t.table == decisions.get(node.name, node.name)), None)
         if trace is None:
             got[node.name] = KeyError(f"no table decided {node.name}")
             continue
