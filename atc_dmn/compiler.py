@@ -175,9 +175,13 @@ def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
             row.append(shared[test])
         predicates.append(row)
     checks = tuple(tuple((pos, p) for pos, p in enumerate(row) if p is not None) for row in predicates)
-    # P and O rank a rule by where its outputs stand in the allowed lists (FEEL equality: 1 is 1.0).
-    ranks = [col.enumeration or () for col in table.outputs]
-    priorities = [tuple(rank(v, enum) for v, enum in zip(rule.outputs, ranks)) for rule in table.rules]
+    # P and O rank a rule by where its value of the first output with an ordered list of allowed values
+    # stands in that list (DMN 1.3, 8.2.11; FEEL equality: 1 is 1.0); later outputs need no list.
+    ranked = next((j for j, col in enumerate(table.outputs) if col.enumeration is not None), None)
+    priorities = [
+        (rank(rule.outputs[ranked], table.outputs[ranked].enumeration or ()),) if ranked is not None else ()
+        for rule in table.rules
+    ]
     columns: tuple[ColumnIndex, ...] = ()
     residual: tuple[Checks, ...] | None = None
     if indexed:

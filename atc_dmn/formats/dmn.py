@@ -294,16 +294,16 @@ class _Reader:
             )
             for c in out_clauses
         )
-        if letter in ("P", "O"):  # as a workbook's table must (loader/tables.py), found here at the clause
-            for col in outputs:
-                if col.enumeration is None:
-                    self.refuse(
-                        "HIT_POLICY",
-                        f"hit policy {letter} needs an ordered list of allowed values for '{col.variable}'",
-                        did,
-                        col.origin.element_id,
-                        "List the output's values in priority order in its outputValues.",
-                    )
+        if letter in ("P", "O") and outputs and all(col.enumeration is None for col in outputs):
+            # As a workbook's table must (loader/tables.py), found here at the first output clause.
+            self.refuse(
+                "HIT_POLICY",
+                f"hit policy {letter} needs an ordered list of allowed values for an output "
+                f"('{outputs[0].variable}')",
+                did,
+                outputs[0].origin.element_id,
+                "List the first output's values in priority order in its outputValues.",
+            )
         inputs = tuple(self._input(c, did, decision) for c in self.children(dt, "input"))
         headings = tuple(a.get("name", "") for a in self.children(dt, "annotation"))
         rules = tuple(

@@ -273,17 +273,16 @@ def _check_hit_policy(
 ) -> None:
     """What a hit policy needs of the outputs: an ordered list (P, O), one numeric output (C+, C<, C>)."""
     findings = ctx.findings
-    if hp == "P" or hp == "O":
-        for col in outputs:
-            if col.enumeration is None:
-                findings.error(
-                    "HIT_POLICY",
-                    f"hit policy {hp} needs an ordered list of allowed values for '{col.variable}'",
-                    s,
-                    col.cell,
-                    "List the output's values in priority order in the allowed-values row.",
-                    table=name,
-                )
+    if (hp == "P" or hp == "O") and all(col.enumeration is None for col in outputs):
+        # DMN ranks by the first output that has an ordered list; the others need none.
+        findings.error(
+            "HIT_POLICY",
+            f"hit policy {hp} needs an ordered list of allowed values for an output ('{outputs[0].variable}')",
+            s,
+            outputs[0].cell,
+            "List the first output's values in priority order in the allowed-values row.",
+            table=name,
+        )
     if hp in ("C+", "C<", "C>") and len(outputs) != 1:
         findings.error(
             "HIT_POLICY",
