@@ -28,7 +28,7 @@ from typing import Any
 from . import feel, model, origin
 from .model import Model
 
-FORMAT = 5  # bump when the JSON layout or the model's dataclasses change
+FORMAT = 6  # bump when the JSON layout or the model's dataclasses change
 
 # The records a cache entry may hold: the dataclasses of model.py and feel.py, by name.
 _RECORDS: dict[str, type] = {

@@ -21,6 +21,7 @@ import click
 
 from . import __version__
 from .errors import DmnError, EngineUnavailable, EvaluationError, InputError, ModelError
+from .feel_types import json_value  # json.dumps' default: dates and durations as ISO 8601 text
 from .feel_value import show
 
 ENGINES = ("compiled", "pydmnrules")
@@ -182,7 +183,7 @@ def evaluate(
     else:
         result = model.evaluate(case)
     if fmt == "json":
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=json_value))
     else:
         from .text_report import render_text
 
@@ -266,7 +267,7 @@ def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) 
                 item.update(status="ok", decision=result.decision, model=result.model.to_dict())
             else:
                 item.update(status="error", error=error.to_dict())
-            click.echo(json.dumps(item, ensure_ascii=False))
+            click.echo(json.dumps(item, ensure_ascii=False, default=json_value))
     if refused:
         click.echo(f"{refused} case(s) refused; see their error lines", err=True)
         sys.exit(EXIT_BAD_CASE)

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from .feel import cell_text
+from .feel_types import TYPE_HEADING, TYPES
 from .feel_value import show
 from .model import ROLES, DecisionTable, Model
 from .workbook import RawWorkbook, Sheet, get_column_letter
@@ -175,6 +176,7 @@ def wanted(model: Model, raw: RawWorkbook) -> list[Dropdown]:
     numbers = all(isinstance(r.entry, int) for r in model.references)
     return [
         *_list_dropdown(raw, "Glossary", "Role", ROLES),
+        *_list_dropdown(raw, "Glossary", TYPE_HEADING, TYPES),  # only where the Glossary has a Type column
         *_rule_dropdowns(model),
         *_list_dropdown(raw, "References", "Reference entry", entries, numbers=numbers),
         *_test_dropdowns(model, raw),

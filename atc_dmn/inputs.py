@@ -9,6 +9,7 @@ silently different answer.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 from collections.abc import Mapping
@@ -16,12 +17,22 @@ from typing import Any
 
 from .errors import InputError
 from .feel import Value
+from .feel_types import EXAMPLES
 from .feel_value import contains
 from .model import InputSpec
+from .temporal import TemporalError, parse_date, parse_date_and_time, parse_duration, parse_time, type_of
 
 MAX_STRING = 200
 TRUE_WORDS = ("true", "yes")
 FALSE_WORDS = ("false", "no")
+# A temporal input's parser of ISO 8601 text, by its FEEL type (the input's kind).
+PARSERS = {
+    "date": parse_date,
+    "time": parse_time,
+    "date and time": parse_date_and_time,
+    "days and time duration": parse_duration,
+    "years and months duration": parse_duration,
+}
 
 
 class Normaliser:
@@ -72,12 +83,7 @@ class Normaliser:
         for key in self._required:
             if out[key] is None:
                 spec = specs[key]
-                raise InputError(
-                    key,
-                    None,
-                    _allowed(spec),
-                    f"{key} is required; allowed: " + ", ".join(_show(v) for v in _allowed(spec)),
-                )
+                raise InputError(key, None, _allowed(spec), _required(spec))
         return out
 
 
@@ -134,13 +140,29 @@ def coerce(spec: InputSpec, raw: Any) -> Value:
         value = raw
     elif kind == "number":
         value = _number(spec, raw)
+    elif kind == "string":
+        if not isinstance(raw, str):
+            raise InputError(
+                spec.key,
+                _short(raw),
+                (),
+                f"{spec.key}: {_show(raw)} is not a string; write it as text, e.g. {EXAMPLES[kind]}",
+            )
+        value = raw
+    elif kind in PARSERS:
+        value = _temporal(spec, raw)
     else:
         if not isinstance(raw, str | bool | int | float):
             raise InputError(spec.key, _short(raw), (), f"{spec.key}: a {type(raw).__name__} is not a value")
         value = raw
     if kind != "category" and spec.allowed and not contains(spec.allowed, value):
         raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw))
-    if kind == "number" and spec.test is not None and not spec.allowed and not spec.test.matches(value):
+    if (
+        (kind == "number" or kind in PARSERS)
+        and spec.test is not None
+        and not spec.allowed
+        and not spec.test.matches(value)
+    ):
         raise InputError(spec.key, raw, (), f"{spec.key}: {_show(raw)} is outside the allowed range {spec.test}")
     return value
 
@@ -158,6 +180,35 @@ def _number(spec: InputSpec, raw: Any) -> Value:
     if not isinstance(raw, int | float) or (isinstance(raw, float) and not math.isfinite(raw)):
         raise InputError(spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a finite number")
     return raw
+
+
+def _temporal(spec: InputSpec, raw: Any) -> Value:
+    """A date, time, date and time or duration: the Python value itself, or its ISO 8601 text (JSON, CSV)."""
+    type_ = spec.kind
+    value = raw
+    if isinstance(raw, str):
+        try:
+            value = PARSERS[type_](raw.strip())
+        except TemporalError:
+            value = None
+    elif type_ == "date and time" and type_of(raw) == "date":  # FEEL: a date alone is that date at midnight
+        value = dt.datetime(raw.year, raw.month, raw.day)
+    if value is None or type_of(value) != type_:
+        given = f'"{raw}"' if isinstance(raw, str) else _show(raw)
+        raise InputError(
+            spec.key,
+            _short(raw),
+            _allowed(spec),
+            f"{spec.key}: {given} is not a {type_}; write it as {EXAMPLES[type_]}",
+        )
+    return value
+
+
+def _required(spec: InputSpec) -> str:
+    """Why a missing value is refused, with what to give: the allowed values, or a value of the input's type."""
+    if spec.allowed or not spec.type:
+        return f"{spec.key} is required; allowed: " + ", ".join(_show(v) for v in _allowed(spec))
+    return f"{spec.key} is required: a {spec.type}, e.g. {EXAMPLES[spec.type]}"
 
 
 def _allowed(spec: InputSpec) -> tuple[Value, ...]:

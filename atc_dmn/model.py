@@ -33,6 +33,7 @@ class Variable:
     default: Value = None
     meaning: str = ""
     origin: Origin = NOWHERE  # its Glossary row
+    type: str = ""  # a FEEL type name (temporal.TYPES) from the Glossary's Type column; "" when not declared
 
     @property
     def cell(self) -> str:
@@ -173,15 +174,16 @@ class InputSpec:
 
     key: str
     name: str
-    kind: str  # "boolean", "category", "number" or "any"
+    kind: str  # "boolean", "category", "number", "any", or (a typed input) "string" or a temporal type name
     allowed: tuple[Value, ...]
     meaning: str
     default: Value = None
     optional: bool = True
     test: UnaryTest | None = None
+    type: str = ""  # its variable's declared FEEL type, "" when not declared
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "name": self.key,
             "label": self.name,
             "type": self.kind,
@@ -190,6 +192,9 @@ class InputSpec:
             "default": self.default,
             "meaning": self.meaning,
         }
+        if self.type:
+            found["feel_type"] = self.type
+        return found
 
 
 @dataclass(frozen=True)

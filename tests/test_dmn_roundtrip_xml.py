@@ -506,10 +506,7 @@ def test_an_input_datas_own_allowed_values_are_kept(typed_inputs, name):
     assert input_data(after)[name][1] == input_data(before)[name][1]
 
 
-NO_TYPED_COLUMNS = pytest.mark.xfail(strict=True, reason="the workbook has no typed columns yet (issue 10)")
-
-
-@pytest.mark.parametrize("name", ["colour", "size", pytest.param("vip", marks=NO_TYPED_COLUMNS)])
+@pytest.mark.parametrize("name", ["colour", "size", "vip"])
 def test_an_input_datas_own_type_is_kept(typed_inputs, name):
     before, after = typed_inputs
     assert input_data(after)[name][0] == input_data(before)[name][0]

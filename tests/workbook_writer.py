@@ -81,6 +81,7 @@ def write_workbook(
     codes: Callable[[Table, int], list[str]] = listed_codes,
     references: bool = True,
     tests: Sequence[TestRow] | None = None,
+    types: dict[str, Any] | None = None,
 ) -> Path:
     """Write a workbook the loader accepts (given sound tables) and return its path.
 
@@ -90,7 +91,8 @@ def write_workbook(
     the text of each output code (``{variable}`` and ``{code}`` filled in; None
     writes no wording) and ``codes`` says which codes; ``references`` pairs
     citation 1 with a one-entry reference list (else the headings only);
-    ``tests`` adds a Test sheet.
+    ``tests`` adds a Test sheet; ``types`` adds the Glossary's Type column, each
+    variable's cell by name (a FEEL type name such as "number" or "date"; absent: blank).
     """
     path = Path(path)
     wb = openpyxl.Workbook()
@@ -112,10 +114,12 @@ def write_workbook(
     roles = {v: ("intermediate" if v in read else "output") if v in decided else "input" for v in variables}
     ws = wb.create_sheet("Glossary")
     ws["B2"] = f"Glossary - {title}"
-    for j, h in enumerate(["Variable", "Business Concept", "Attribute", "Role", "Default when missing", "Meaning"]):
+    heads = ["Variable", "Business Concept", "Attribute", "Role", "Default when missing", "Meaning"]
+    for j, h in enumerate([*heads, *(["Type"] if types is not None else [])]):
         ws.cell(row=3, column=2 + j, value=h)
     for i, v in enumerate(variables, start=4):
         row = [v, "Data" if i == 4 else None, key(v), roles[v], (defaults or {}).get(v), f"the {v}"]
+        row += [types.get(v)] if types is not None else []
         for j, value in enumerate(row):
             ws.cell(row=i, column=2 + j, value=value)
 

@@ -46,6 +46,7 @@ from ..model import (
 from ..origin import Origin
 from . import Reading
 from .dmn_export import EXT, HIT_POLICIES
+from .dmn_types import declared_types, specs_with_types, with_types
 
 SUFFIXES = (".dmn",)
 MAX_DMN_BYTES = 20 * 1024 * 1024  # as a workbook's: a model is kilobytes, a larger file is not one
@@ -148,12 +149,15 @@ class _Reader:
         tables = [t for t in (self._table(d) for d in self._ordered(decisions)) if t is not None]
         if self.findings.errors:
             return None
-        variables = self._variables(tables)
+        types = declared_types(root, self.items, self.q, self.input_data)
+        variables = with_types(self._variables(tables), types, tables)
         info = self._info()
         wording, references, citations, tests, specs = self._extensions(variables, tables)
         if self.root.find(f"{self.q('extensionElements')}/{{{EXT}}}wording") is None:
             wording = self._codes_as_words(variables, tables)
             tables = _unclashed(tables, variables, wording, info)
+        if specs is not None:
+            specs = specs_with_types(specs, variables)
         if specs is None:
             context = SimpleNamespace(variables=variables, findings=self.findings, complete=True)
             specs = input_specs(context, tuple(tables), self._declared())  # type: ignore[arg-type]
@@ -298,8 +302,7 @@ class _Reader:
             # As a workbook's table must (loader/tables.py), found here at the first output clause.
             self.refuse(
                 "HIT_POLICY",
-                f"hit policy {letter} needs an ordered list of allowed values for an output "
-                f"('{outputs[0].variable}')",
+                f"hit policy {letter} needs an ordered list of allowed values for an output ('{outputs[0].variable}')",
                 did,
                 outputs[0].origin.element_id,
                 "List the first output's values in priority order in its outputValues.",

@@ -154,10 +154,10 @@ def to_element(model: Model) -> ET.Element:
     for var in model.variables.values():
         spec = specs.get(var.name)
         if spec is not None:
-            type_ref, allowed = KIND_TYPES.get(spec.kind, "Any"), spec.test
+            type_ref, allowed = var.type or KIND_TYPES.get(spec.kind, "Any"), spec.test
         elif var.name in producers:
             column = producers[var.name][1]
-            type_ref, allowed = _type_of(column.enumeration), column.allowed
+            type_ref, allowed = var.type or _type_of(column.enumeration), column.allowed
         else:
             continue
         name = var.key if var.key not in item_names.values() else f"{var.key}_{len(item_names)}"
@@ -390,6 +390,8 @@ def _variable(parent: ET.Element, var: Variable) -> None:
         "role": var.role,
         "default": _json(var.default),
     }
+    if var.type:
+        attrs["type"] = var.type
     _sub(parent, "variable", var.meaning, ns=EXT, **_origin(attrs, var.origin))
 
 

@@ -25,7 +25,7 @@ from openpyxl.styles import Border, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..feel_value import show
-from ..loader.glossary import ALLOWED_HEADING
+from ..loader.glossary import ALLOWED_HEADING, TYPE_HEADING
 from ..loader.input_specs import declares_own_values
 from ..loader.rules import CITATIONS_HEADING
 from ..model import DecisionTable, Model
@@ -79,13 +79,17 @@ def _glossary(ws: Worksheet, model: Model) -> None:
     }
     if own:
         heads = (*heads, ALLOWED_HEADING)
+    typed = any(v.type for v in model.variables.values())
+    if typed:
+        heads = (*heads, TYPE_HEADING)
     rows, above = [], None
     for v in model.variables.values():
         # A blank concept is the one above (pyDMNrules refuses a concept typed twice: "Multiple definitions").
         concept = v.concept if v.concept != above else None
         above = v.concept
         default = show(v.default) if v.default is not None else None
-        rows.append((v.name, concept, v.attribute, v.role, default, v.meaning, *([own.get(v.name)] if own else [])))
+        row = (v.name, concept, v.attribute, v.role, default, v.meaning, *([own.get(v.name)] if own else []))
+        rows.append((*row, *([v.type or None] if typed else [])))
     _rows(ws, 3, [heads, *rows])
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from ..feel import FeelError, Value, cell_text, parse_literal, parse_unary_tests
+from ..feel_types import TYPE_HEADING, TYPES, belongs, type_name
+from ..feel_value import show
 from ..model import ROLES, Variable
 from ..origin import Origin
 from .context import Context, Stop, coord
@@ -118,11 +120,41 @@ def read_glossary(ctx: Context) -> None:
         meaning = sheet.text(row, heads["Meaning"]) if "Meaning" in heads else ""
         if ALLOWED_HEADING in heads and sheet.value(row, heads[ALLOWED_HEADING]) is not None:
             _read_allowed(ctx, name, role, sheet.value(row, heads[ALLOWED_HEADING]), coord(row, heads[ALLOWED_HEADING]))
-        ctx.variables[name] = Variable(name, concept, attribute, role, default, meaning, Origin("Glossary", where))
+        type_ = ""
+        if TYPE_HEADING in heads:
+            type_ = _read_type(ctx, name, sheet.value(row, heads[TYPE_HEADING]), coord(row, heads[TYPE_HEADING]))
+            if type_ and default is not None and not belongs(default, type_):
+                findings.error(
+                    "GLOSSARY_TYPE",
+                    f"default of '{name}' is {show(default)}, which is not a {type_}",
+                    "Glossary",
+                    coord(row, heads["Default when missing"]),
+                    f"Write a {type_} as the default, or change the type.",
+                )
+        origin = Origin("Glossary", where)
+        ctx.variables[name] = Variable(name, concept, attribute, role, default, meaning, origin, type_)
         row += 1
     if not ctx.variables:
         findings.error("GLOSSARY_EMPTY", "the Glossary lists no variables", "Glossary", coord(r + 1, c))
         raise Stop
+
+
+def _read_type(ctx: Context, name: str, raw: object, where: str) -> str:
+    """A variable's FEEL type from its Type cell: "" when blank; a name FEEL has no type for is an error."""
+    text = cell_text(raw).strip() if raw is not None else ""
+    if text == "":
+        return ""
+    found = type_name(text)
+    if found is None:
+        ctx.findings.error(
+            "GLOSSARY_TYPE",
+            f"type {text!r} of '{name}' is not a FEEL type; the types are: {', '.join(TYPES)}",
+            "Glossary",
+            where,
+            "Pick a type from the list, or clear the cell to infer it from the allowed values.",
+        )
+        return ""
+    return found
 
 
 def _read_allowed(ctx: Context, name: str, role: str, raw: object, where: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..feel import UnaryTest
+from ..feel import UnaryTest, Value
 from ..feel_value import kind as feel_kind
 from ..model import Column, DecisionTable, InputSpec, with_role
 from .context import Context
@@ -52,7 +52,9 @@ def input_specs(
             column = first_column(var.name, tables)
             test = column.allowed if column else None
         enum = Column(var.name, var.origin, test).enumeration if test is not None else None
-        if enum is not None:
+        if var.type:
+            kind, allowed, optional = typed(var.type, test, enum, var.default)
+        elif enum is not None:
             values = [v for v in enum if v is not None]
             kinds = {feel_kind(v) for v in values}
             kind = {"true/false": "boolean", "text": "category", "number": "number"}.get(
@@ -63,5 +65,21 @@ def input_specs(
         else:
             kind = "number" if test is not None else "any"
             optional, allowed = True, ()
-        specs.append(InputSpec(var.key, var.name, kind, allowed, var.meaning, var.default, optional, test))
+        specs.append(InputSpec(var.key, var.name, kind, allowed, var.meaning, var.default, optional, test, var.type))
     return tuple(specs)
+
+
+def typed(
+    type_: str, test: UnaryTest | None, enum: tuple[Value, ...] | None, default: Value
+) -> tuple[str, tuple[Value, ...], bool]:
+    """(kind, allowed values, optional) of an input whose Glossary row declares its FEEL type.
+
+    A typed input may be missing (null) only where its allowed values list ``null`` or it has a
+    default: its column's domain is then exactly its type's values, and a table covering them has no gap.
+    """
+    listed_null = test is not None and not test.negated and None in test.literals
+    optional = listed_null or default is not None
+    if enum is not None:
+        kind = "category" if type_ == "string" else type_
+        return kind, tuple(enum), optional
+    return type_, (), optional

@@ -37,7 +37,7 @@ def _range(run: list[Piece]) -> tuple[str, str]:
     if len(run) == 1:
         return lo.phrase, lo.label
     if lo.low is None and hi.high is None:
-        return "is any number", "any number"
+        return f"is any {lo.type}", f"any {lo.type}"
     if lo.low is None:
         text = f"{'<=' if hi.high_in else '<'} {number_text(hi.high)}"
         return text, text

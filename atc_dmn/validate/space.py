@@ -13,6 +13,12 @@ this representation. Each input column's domain becomes a short list of
   *between 17 and 18* may hold no whole number.
 - a column without an allowed list: the values its cells name, plus
   *any other value* and ``null`` where a case can bring them.
+- a typed column (the Glossary's Type) without a list: its type's values
+  only, ``null`` where its input may be missing. A number, date, time, date
+  and time or duration column is the line of its type cut at the bounds of
+  that type its cells mention (the whole line when none); a string column is
+  the texts its cells name plus *any other text*; a boolean column is
+  ``true`` and ``false``. A value of another type never reaches it, so is no gap.
 
 A rule is then a box: for each column, the set of pieces its cell accepts
 (a bit mask). The analysis splits the space column by column, grouping
@@ -24,6 +30,7 @@ into words with :func:`.describe.describe`.
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,7 +40,8 @@ from typing import Any
 from ..compiler import bits
 from ..feel import Compare, Equals, Range, UnaryTest, compile_test
 from ..feel_value import Value, contains, distinct, equal, is_number, show
-from ..model import DecisionTable, Model
+from ..model import DecisionTable, Model, Variable
+from ..temporal import YearsMonths, is_temporal, show_temporal, type_of
 
 # Stop exploring a table after this many nodes (a few seconds at most).
 NODE_BUDGET = 400_000
@@ -71,15 +79,18 @@ class Piece:
     high: float | None = None
     low_in: bool = False
     high_in: bool = False
-    numeric: bool = False
+    numeric: bool = False  # a piece of a line (of numbers, or of the column's temporal type)
+    type: str = "number"  # the line's FEEL type, for the words of a run of its pieces
 
 
 def _point(value: Value) -> Piece:
     return Piece(value, f"= {show(value)}", show(value))
 
 
-def number_text(x: float) -> str:
-    """A bound as a cell writes it: 18, not 18.0."""
+def number_text(x: Any) -> str:
+    """A bound as a cell writes it: 18, not 18.0; a date as date("2025-01-31")."""
+    if not is_number(x):
+        return show_temporal(x)
     return show(int(x)) if float(x).is_integer() else show(x)
 
 
@@ -91,8 +102,9 @@ class Domain:
     variable: str
     pieces: tuple[Piece, ...]
     exact: bool = True
-    bounds: tuple[float, ...] = ()
+    bounds: tuple[Any, ...] = ()
     line: tuple[int, ...] = ()
+    type: str = "number"  # the FEEL type of the line's bounds
 
     @property
     def full(self) -> int:
@@ -124,10 +136,11 @@ class Domain:
         where = self._where
         top = 2 * len(self.bounds)
         union = 0
+        on_line = is_number if self.type == "number" else lambda v: type_of(v) == self.type
         for atom in test.atoms:
             if isinstance(atom, Equals):
                 v = atom.value
-                if is_number(v):
+                if on_line(v):
                     if v not in where:
                         return None
                     union |= self._span(2 * where[v] + 1, 2 * where[v] + 1)
@@ -179,7 +192,7 @@ def input_domain(model: Model, table: DecisionTable, pos: int) -> Domain:
             elif isinstance(atom, Range):
                 numbers.update((atom.low, atom.high))
             elif isinstance(atom, Equals):
-                if is_number(atom.value):
+                if is_number(atom.value) or is_temporal(atom.value):
                     numbers.add(atom.value)
                 elif atom.value is not None and not contains(literals, atom.value):
                     literals.append(atom.value)
@@ -187,8 +200,16 @@ def input_domain(model: Model, table: DecisionTable, pos: int) -> Domain:
     if produced is not None:
         pieces = [_point(v) for v in produced]
         return Domain(column.variable, tuple(pieces))
-    bounds = sorted(numbers)
-    line = _number_line(bounds) if bounds else []
+    if var is not None and var.type:
+        return _typed_domain(model, table, pos, var)
+    # A line of numbers; of dates (or another temporal type) where every bound is one.
+    kinds = {type_of(v) for v in numbers}
+    line_type = kinds.pop() if len(kinds) == 1 else "number"
+    try:
+        bounds = sorted(v for v in numbers if type_of(v) == line_type)
+    except TypeError:  # times with and without a time zone: no order between them
+        bounds, numbers = [], set()
+    line = _number_line(bounds, line_type) if bounds else []
     rest = [_point(v) for v in literals]
     if column.allowed is None or not numbers:
         rest.append(Piece(OTHER, "has a value no rule names", "any other value"))
@@ -201,7 +222,108 @@ def input_domain(model: Model, table: DecisionTable, pos: int) -> Domain:
             places = [i for i in places if allowed(line[i].value)]
             rest = [p for p in rest if p.value is None or allowed(p.value)]
     pieces = [line[i] for i in places] + rest
-    return Domain(column.variable, tuple(pieces), False, tuple(bounds), tuple(places))
+    return Domain(column.variable, tuple(pieces), False, tuple(bounds), tuple(places), line_type)
+
+
+def _typed_domain(model: Model, table: DecisionTable, pos: int, var: Variable) -> Domain:
+    """The pieces of a typed column without a list: its type's values, null where its input may be missing."""
+    column = table.inputs[pos]
+    type_ = var.type
+    if var.role == "input":
+        spec = next((s for s in model.inputs if s.name == var.name), None)
+        admits_null = var.default is None and (spec is None or spec.optional)
+    else:
+        admits_null = var.default is None
+    tests = [column.allowed] if column.allowed is not None else []
+    tests += [rule.tests[pos] for rule in table.rules]
+    named: list[Value] = []
+    for test in tests:
+        for atom in test.atoms:
+            values = (atom.low, atom.high) if isinstance(atom, Range) else (atom.value,)
+            named += [v for v in values if type_of(v) == type_ and not contains(named, v)]
+    null = [_point(None)] if admits_null else []
+    if type_ == "boolean":
+        return _set_domain(table, pos, [_point(True), _point(False)], null, True)
+    if type_ == "string":
+        other = Piece(OTHER, "has a text no rule names", "any other text")
+        return _set_domain(table, pos, [*(_point(v) for v in named), other], null, False)
+    try:
+        bounds = sorted(named)
+    except TypeError:  # times with and without a time zone: no order between them
+        bounds = []
+    if not bounds:
+        whole = Piece(_SAMPLE.get(type_, 0), f"is any {type_}", f"any {type_}", numeric=True, type=type_)
+        return Domain(column.variable, (whole, *null), False, (), (), type_)
+    line = _number_line(bounds, type_)
+    places = [i for i in range(len(line)) if not _empty(line[i], type_)]
+    if column.allowed is not None:
+        whole = Domain(column.variable, tuple(line), False, tuple(bounds), tuple(range(len(line))), type_)
+        inside = whole.mask(column.allowed)
+        places = [i for i in places if inside >> i & 1]
+    pieces = [line[i] for i in places] + null
+    return Domain(column.variable, tuple(pieces), False, tuple(bounds), tuple(places), type_)
+
+
+def _set_domain(table: DecisionTable, pos: int, values: list[Piece], null: list[Piece], exact: bool) -> Domain:
+    """A typed column's set of values (booleans, texts), those its allowed values admit, and null if it may be."""
+    column = table.inputs[pos]
+    allowed = compile_test(column.allowed) if column.allowed is not None else None
+    if allowed is not None:
+        values = [p for p in values if allowed(p.value)]
+    return Domain(column.variable, (*values, *null), exact)
+
+
+# A value of each temporal type standing for its whole line (a column no cell bounds).
+_SAMPLE: dict[str, Any] = {
+    "date": dt.date(2000, 1, 1),
+    "time": dt.time(12),
+    "date and time": dt.datetime(2000, 1, 1, 12),
+    "days and time duration": dt.timedelta(days=1),
+    "years and months duration": YearsMonths(12),
+}
+
+
+def _step(type_: str) -> Any:
+    """The smallest step of a line below its first bound and above its last (a value, never a bound)."""
+    if type_ == "date":
+        return dt.timedelta(days=1)
+    if type_ == "years and months duration":
+        return YearsMonths(1)
+    return 1 if type_ == "number" else dt.timedelta(seconds=1)
+
+
+def _shift(x: Any, type_: str, sign: int) -> Any:
+    step = _step(type_)
+    if type_ == "time":  # a time of day has no arithmetic in Python: shift it on a day
+        moved = dt.datetime.combine(dt.date(2000, 1, 2), x) + sign * step
+        return moved.timetz() if x.tzinfo is not None else moved.time()
+    return x + step if sign > 0 else x - step
+
+
+def _middle(a: Any, b: Any, type_: str) -> Any:
+    if type_ == "number":
+        return (a + b) / 2
+    if type_ == "date":
+        return a + dt.timedelta(days=(b - a).days // 2)
+    if type_ == "years and months duration":
+        return YearsMonths((a.months + b.months) // 2)
+    if type_ == "time":
+        day = dt.date(2000, 1, 2)
+        low, high = dt.datetime.combine(day, a), dt.datetime.combine(day, b)
+        middle = low + (high - low) / 2
+        return middle.timetz() if a.tzinfo is not None else middle.time()
+    return a + (b - a) / 2
+
+
+def _empty(piece: Piece, type_: str) -> bool:
+    """An open piece between two neighbouring days (or months) holds no value of its type."""
+    if piece.low is None or piece.high is None or piece.low_in:
+        return False
+    if type_ == "date":
+        return (piece.high - piece.low).days <= 1
+    if type_ == "years and months duration":
+        return piece.high.months - piece.low.months <= 1
+    return False
 
 
 def _produced(model: Model, table: DecisionTable, variable: str) -> list[Value] | None:
@@ -218,16 +340,18 @@ def _produced(model: Model, table: DecisionTable, variable: str) -> list[Value] 
     return None
 
 
-def _number_line(bounds: list[float]) -> list[Piece]:
+def _number_line(bounds: list[Any], type_: str) -> list[Piece]:
+    """The line of ``type_`` (numbers, or a temporal type) cut at ``bounds``: below, at, between and above them."""
     first, last = bounds[0], bounds[-1]
-    pieces = [Piece(first - 1, f"< {number_text(first)}", f"< {number_text(first)}", None, first, False, False, True)]
+    below, above = f"< {number_text(first)}", f"> {number_text(last)}"
+    pieces = [Piece(_shift(first, type_, -1), below, below, None, first, False, False, True, type_)]
     for i, b in enumerate(bounds):
-        pieces.append(Piece(b, f"= {number_text(b)}", number_text(b), b, b, True, True, True))
+        pieces.append(Piece(b, f"= {number_text(b)}", number_text(b), b, b, True, True, True, type_))
         if i + 1 < len(bounds):
             nxt = bounds[i + 1]
             text = f"({number_text(b)}..{number_text(nxt)})"
-            pieces.append(Piece((b + nxt) / 2, f"in {text}", text, b, nxt, False, False, True))
-    pieces.append(Piece(last + 1, f"> {number_text(last)}", f"> {number_text(last)}", last, None, False, False, True))
+            pieces.append(Piece(_middle(b, nxt, type_), f"in {text}", text, b, nxt, False, False, True, type_))
+    pieces.append(Piece(_shift(last, type_, 1), above, above, last, None, False, False, True, type_))
     return pieces
 
 

@@ -1,17 +1,20 @@
-"""**NUMBER_AS_TEXT / TYPE_MISMATCH** (error) in columns without a list of allowed values.
+"""**NUMBER_AS_TEXT / TYPE_MISMATCH** (error) in columns without a list of allowed values, and in typed columns.
 
 A rule that tests ``"5"`` (text) or ``true`` where the column holds numbers
 never matches. Fix: write ``5``. (For columns with a list the loader reports
-the same codes.)
+the same codes.) A column whose variable has a Glossary Type holds values of
+that type only: any cell (or allowed value) of another type is reported.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from ..feel import Compare, Equals, Range
+from ..feel import Compare, Equals, Range, UnaryTest
 from ..feel_value import Value, is_number, show
-from ..model import DecisionTable
+from ..model import Column, DecisionTable
+from ..temporal import type_of
 from .context import Context
 
 
@@ -33,8 +36,9 @@ def _bad_kind(value: Value) -> str | None:
 def check(ctx: Context) -> None:
     """Report cells that give text or booleans where a column without a list holds numbers."""
     for table in ctx.model.tables:
+        _typed(ctx, table)
         for pos, column in enumerate(table.inputs):
-            if column.enumeration is not None:
+            if _type(ctx, column) or column.enumeration is not None:
                 continue  # the loader checks columns with a list
             tests = [r.tests[pos] for r in table.rules]
             if not ((column.allowed is not None and _numeric(column.allowed)) or any(_numeric(t) for t in tests)):
@@ -45,7 +49,7 @@ def check(ctx: Context) -> None:
                     if code:
                         _kind_finding(ctx, table, rule, pos, code, value, "tests", column.variable)
         for j, column in enumerate(table.outputs):
-            if column.enumeration is not None:
+            if _type(ctx, column) or column.enumeration is not None:
                 continue
             given = [r.outputs[j] for r in table.rules]
             if not any(is_number(v) for v in given):
@@ -55,6 +59,65 @@ def check(ctx: Context) -> None:
                 code = _bad_kind(value)
                 if code == "NUMBER_AS_TEXT":
                     _kind_finding(ctx, table, rule, len(table.inputs) + j, code, value, "gives", column.variable)
+
+
+def _type(ctx: Context, column: Column) -> str:
+    var = ctx.model.variables.get(column.variable)
+    return var.type if var is not None else ""
+
+
+def _values(test: UnaryTest) -> list[Any]:
+    """The values a test names: its literals and its comparisons' and ranges' bounds."""
+    found: list[Any] = []
+    for atom in test.atoms:
+        found += [atom.low, atom.high] if isinstance(atom, Range) else [atom.value]
+    return found
+
+
+def _typed(ctx: Context, table: DecisionTable) -> None:
+    """Cells and allowed values of another FEEL type than their column's declared Type."""
+    n = len(table.inputs)
+    for index, column in enumerate((*table.inputs, *table.outputs)):
+        type_ = _type(ctx, column)
+        if not type_:
+            continue
+        allowed = _values(column.allowed) if column.allowed is not None else []
+        for value in allowed:
+            if _foreign(value, type_):
+                ctx.findings.error(
+                    "TYPE_MISMATCH",
+                    f"allowed value {show(value)} of '{column.variable}' is not a {type_}, the variable's Type",
+                    table.sheet,
+                    column.allowed_cell or column.cell,
+                    f"Write {type_} values only, or change the Type in the Glossary.",
+                    table=table.name,
+                )
+        if column.enumeration is not None:
+            continue  # the loader checks the cells of a column with a list against the list
+        for rule in table.rules:
+            values = _values(rule.tests[index]) if index < n else [rule.outputs[index - n]]
+            for value in values:
+                if _foreign(value, type_):
+                    text = type_ == "number" and _bad_kind(value) == "NUMBER_AS_TEXT"
+                    verb = "tests" if index < n else "gives"
+                    ctx.findings.error(
+                        "NUMBER_AS_TEXT" if text else "TYPE_MISMATCH",
+                        f"rule {rule.id} {verb} '{column.variable}' {'the text ' if text else ''}{show(value)}, "
+                        f"but its Type is {type_}",
+                        table.sheet,
+                        rule.cells[index] if index < len(rule.cells) else table.cell,
+                        f"Remove the double quotes: write {value}."
+                        if text
+                        else f"Write a {type_}, or change the Type in the Glossary.",
+                        table=table.name,
+                        rule=rule.id,
+                    )
+
+
+def _foreign(value: Any, type_: str) -> bool:
+    """A value (not null, not an expression) of another FEEL type than ``type_``."""
+    found = type_of(value)
+    return found is not None and found != type_
 
 
 def _kind_finding(
