@@ -2,8 +2,9 @@
 
 Single-hit tables give one value per output; multiple-hit tables give a list
 (C, R, O) or an aggregate (C+, C<, C>, C#). A unique table that matches twice,
-an any table whose matches disagree, and a single-hit table that matches
-nothing are errors naming the table and the rules: never a guessed answer.
+an any table whose matches disagree, and (unless the model's ``No match`` is
+null) a single-hit table that matches nothing are errors naming the table and
+the rules: never a guessed answer.
 """
 
 from __future__ import annotations
@@ -16,12 +17,20 @@ from .errors import EvaluationError
 from .feel_value import Value, same, show
 
 
-def apply(ct: CompiledTable, hits: Sequence[int], values: Sequence[Value]) -> tuple[Value, ...]:
-    """The table's output values (one per output column) for the matched rule indices."""
+def apply(
+    ct: CompiledTable, hits: Sequence[int], values: Sequence[Value], absent: tuple[Value, ...] | None = None
+) -> tuple[Value, ...]:
+    """The table's output values (one per output column) for the matched rule indices.
+
+    ``absent`` is what a single-hit table gives when no rule matches (the model's ``No match`` is null:
+    each output's default, else null); None makes that an error, as the clinical model wants.
+    """
     hp = ct.hit_policy
     outputs = ct.outputs
     if hp in ("U", "F", "A", "P"):
         if not hits:
+            if absent is not None:
+                return absent
             raise _no_match(ct, values)
         if hp == "F" or len(hits) == 1:
             return outputs[hits[0]]

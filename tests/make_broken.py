@@ -414,14 +414,6 @@ CORPUS: tuple[Broken, ...] = (
         cells({"Surgery!C5": "-"}),
     ),
     Broken(
-        "untested_input",
-        "an input column every rule leaves as '-'",
-        "INPUT_UNTESTED",
-        "Actions",
-        "H3",
-        cells({"Actions!H19": "-"}),
-    ),
-    Broken(
         "wording_missing",
         "an output code without wording",
         "WORDING_MISSING",

@@ -263,6 +263,9 @@ def _decision(
         _column_extension(clause, col)
         if col.allowed is not None and not col.allowed.any:
             _text(clause, "outputValues", unary_tests_text(col.allowed))
+        default = model.variables[col.variable].default if col.variable in model.variables else None
+        if default is not None:  # what the table gives when no rule matches, under No match = null
+            _text(clause, "defaultOutputEntry", show(default))
     for heading in table.annotation_headings:
         _sub(dt, "annotation", name=heading)
     for rule in table.rules:

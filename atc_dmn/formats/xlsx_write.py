@@ -64,7 +64,9 @@ def _model_sheet(ws: Worksheet, model: Model) -> None:
         ("Source", info.source),
         ("Notice", info.notice),
     ]
-    props = [(k, v) for k, v in [*known, *info.extra.items()] if v or k in ("Name", "Version")]
+    # The loader keys other properties in lower case ("no match"); written as a person would ("No match").
+    extra = [(k[:1].upper() + k[1:], v) for k, v in info.extra.items()]
+    props = [(k, v) for k, v in [*known, *extra] if v or k in ("Name", "Version")]
     _rows(ws, 2, [("Property", "Value"), *props])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..model import ModelInfo
+from ..no_match import CHOICES, PROPERTY
 from .context import Context, Stop, coord
 
 KNOWN = ("name", "version", "identifier", "effective date", "description", "source", "notice")
@@ -25,10 +26,23 @@ def read_model_info(ctx: Context) -> ModelInfo:
         raise Stop
     r, c = heads[0].row, heads[0].col
     props: dict[str, str] = {}
+    rows: dict[str, int] = {}
     row = r + 1
     while sheet.text(row, c):
         props[sheet.text(row, c).lower()] = sheet.text(row, c + 1)
+        rows[sheet.text(row, c).lower()] = row
         row += 1
+    if PROPERTY in props:
+        props[PROPERTY] = props[PROPERTY].strip().lower()
+        if props[PROPERTY] not in CHOICES:
+            findings.error(
+                "MODEL_INFO",
+                f"'No match' is {props[PROPERTY]!r}; it must be error or null",
+                "Model",
+                coord(rows[PROPERTY], c + 1),
+                "Write error (a table that matches no rule stops the evaluation: the default) "
+                "or null (DMN's semantics: the outputs' defaults, else null).",
+            )
     for key in ("name", "version"):
         if not props.get(key):
             findings.error(

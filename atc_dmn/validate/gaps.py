@@ -11,7 +11,9 @@ error instead of a recommendation. Example (Radiotherapy, hit policy U)::
 has a gap: ``Pathway = "palliative_care"`` (and six other pathways) match no
 rule. Fix: add a rule for them (here ``not("multimodal_therapy",
 "chemoradiotherapy")`` giving ``"none"``). Collect tables (C, R, O, C+ ...)
-may match nothing: they then give an empty list.
+may match nothing: they then give an empty list. Under the Model sheet's
+``No match`` = null (DMN's semantics), a gap is a warning: the table then
+gives its outputs' defaults, else null.
 
 Exact over enumerated and boolean columns (every allowed value, ``null``
 when listed); sound over numeric ranges (see :mod:`.space`).
@@ -20,6 +22,7 @@ when listed); sound over numeric ranges (see :mod:`.space`).
 from __future__ import annotations
 
 from ..model import SINGLE_HIT
+from ..no_match import NULL, no_match
 from .context import Context
 from .describe import describe
 
@@ -27,6 +30,8 @@ CODE = "TABLE_GAP"
 
 
 def check(ctx: Context) -> None:
+    # Under No match = null a gap is DMN's null answer, not a missing one: worth a warning, not a refusal.
+    report = ctx.findings.warning if no_match(ctx.model.info) == NULL else ctx.findings.error
     for table in ctx.model.tables:
         if table.hit_policy not in SINGLE_HIT:
             continue
@@ -34,7 +39,7 @@ def check(ctx: Context) -> None:
         found = space.explore(gaps=True)
         boxes = space.merged_gaps(found)
         for box in boxes[:5]:
-            ctx.findings.error(
+            report(
                 CODE,
                 f"table '{table.name}' has a gap: no rule matches {describe(space, box)}",
                 table.sheet,
@@ -44,7 +49,7 @@ def check(ctx: Context) -> None:
                 table=table.name,
             )
         if len(boxes) > 5 or found.gap_count > len(found.gaps):
-            ctx.findings.error(
+            report(
                 CODE,
                 f"table '{table.name}' has more gaps besides those listed",
                 table.sheet,

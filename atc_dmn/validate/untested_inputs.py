@@ -8,7 +8,9 @@ forgotten, or the column is left over from an earlier version. Example::
     MT2  ...       -                     | ...
 
 Fix: write the test in the rules that depend on the input, or delete the
-column (and the variable from the Glossary if nothing else reads it).
+column (and the variable from the Glossary if nothing else reads it). A
+warning, not an error: the column changes no answer (DMN allows it; a collect
+table may list a column it does not test).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ def check(ctx: Context) -> None:
     for table in ctx.model.tables:
         for pos, column in enumerate(table.inputs):
             if all(rule.tests[pos].any for rule in table.rules):
-                ctx.findings.error(
-                    CODE,
+                ctx.findings.warning(
+                    "INPUT_UNTESTED",
                     f"no rule of table '{table.name}' tests '{column.variable}': every cell in its column is '-'",
                     table.sheet,
                     column.cell,
