@@ -13,21 +13,31 @@ keep their predicates, which run only on the rules the index left.
 
 ``indexed=False`` keeps the plain row-by-row scan: the reference semantics
 the differential tests compare the index against.
+
+A cell that names another variable (``< Maximum loan``; see :mod:`.feel_expr`)
+is "dynamic": the index and the plain scan take it as "any value", and it is
+checked afterwards, on the rules they left, against the values of the names
+the table's cells use (``scope``), which the engine reads from its state. An
+output cell that is an expression is worked out when its rule is selected.
+Tables without such cells compile exactly as before.
 """
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import NamedTuple
+from dataclasses import dataclass, replace
+from typing import Any, NamedTuple
 
-from .feel import Compare, Equals, UnaryTest, compile_test
-from .feel_value import Value, rank
+from .feel import Compare, Equals, UnaryTest, atom_ends, compile_test
+from .feel_expr import Expr, is_expr, named_in
+from .feel_value import Value, is_number, rank
 from .model import SINGLE_HIT, DecisionTable
 
 Predicate = Callable[[Value], bool]
 Checks = tuple[tuple[int, Predicate], ...]  # (input position, predicate) for a rule's non-'-' cells
+Env = tuple[Any, ...]  # the values of a table's scope names, for one case
+Dynamic = tuple[tuple[int, Callable[[Value, Env], bool]], ...]  # a rule's cells that name variables
 
 
 class ColumnIndex(NamedTuple):
@@ -78,6 +88,34 @@ class CompiledTable:
     residual: tuple[Checks, ...] | None  # per rule: tests on columns without an index; None if there are none
     indexed: bool  # False: the plain row-by-row scan
     all_rules: int  # bitmask of every rule
+    scope: tuple[str, ...] = ()  # the variables the table's dynamic cells name; () for a table without any
+    dynamic: tuple[Dynamic, ...] | None = None  # per rule: its dynamic input cells; None if there are none
+    computed: tuple[tuple[Callable[[Env], Any] | None, ...], ...] | None = None  # per rule: expression outputs
+
+    def select_in(self, values: tuple[Value, ...], env: Env) -> list[int]:
+        """:meth:`select` for a table with dynamic cells: the rules the static cells leave, checked against
+        ``env`` (the values of :attr:`scope`)."""
+        dynamic = self.dynamic
+        if dynamic is None:
+            return self.select(values)
+        first = self.hit_policy == "F"
+        out = []
+        for i in self.matches(values):
+            if _passes_in(dynamic[i], values, env):
+                out.append(i)
+                if first:
+                    break
+        return out
+
+    def resolved(self, hits: list[int], env: Env) -> CompiledTable:
+        """This table with the expression outputs of the ``hits`` worked out for ``env`` (itself if none)."""
+        computed = self.computed
+        if computed is None or not any(any(computed[i]) for i in hits):
+            return self
+        outputs = list(self.outputs)
+        for i in hits:
+            outputs[i] = tuple(v if f is None else f(env) for v, f in zip(outputs[i], computed[i]))
+        return replace(self, outputs=tuple(outputs))
 
     def candidates(self, values: tuple[Value, ...]) -> int:
         """Bitmask of the rules that every indexed column accepts."""
@@ -126,6 +164,13 @@ class CompiledTable:
         return self.matches(values)
 
 
+def _passes_in(dynamic: Dynamic, values: tuple[Value, ...], env: Env) -> bool:
+    for pos, test in dynamic:  # noqa: SIM110
+        if not test(values[pos], env):
+            return False
+    return True
+
+
 def _passes(checks: Checks, values: tuple[Value, ...]) -> bool:
     # A plain loop: all() over a generator costs a frame per rule.
     for pos, test in checks:  # noqa: SIM110
@@ -152,6 +197,8 @@ def _predicate(test: UnaryTest) -> Predicate | None:
     if test.any or test.negated or len(test.atoms) != 1 or isinstance(test.atoms[0], Equals):
         return compile_test(test)
     atom = test.atoms[0]
+    if not all(is_number(v) for v in atom_ends(atom)):
+        return test.matches  # text and temporal bounds: FEEL's order, null for unlike types
     if isinstance(atom, Compare):
         op, bound = _ORDER[atom.op], atom.value
         # feel_value.is_number, inlined: no extra call per cell.
@@ -162,18 +209,48 @@ def _predicate(test: UnaryTest) -> Predicate | None:
     return lambda v: isinstance(v, int | float) and v.__class__ is not bool and low_ok(v, low) and high_ok(v, high)
 
 
+def _scope_of(table: DecisionTable) -> tuple[str, ...]:
+    """The variables the table's cells name, in a fixed order (the engine reads them from its state)."""
+    return tuple(sorted(named_in((table,))))
+
+
+def _dynamic_test(test: UnaryTest, slots: dict[str, int]) -> Callable[[Value, Env], bool]:
+    """A dynamic cell as a predicate of the column's value and the table's ``env``."""
+    evaluators: dict[Expr, Callable[[Env], Any]] = {}
+    for atom in test.atoms:
+        for end in atom_ends(atom):
+            if is_expr(end):
+                evaluators[end] = end.evaluator(slots)
+    matches = test.matches
+    return lambda value, env: matches(value, lambda e: evaluators[e](env))
+
+
 def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
     # Equal cells share one predicate: tables repeat the same few cells many times. Tests are
     # equal by FEEL equality (true is not 1), so true and 1 never share one.
+    scope = _scope_of(table)
+    slots = {name: k for k, name in enumerate(scope)}
     shared: dict[UnaryTest, Predicate | None] = {}
     predicates = []
+    dynamic: list[Dynamic] = []
     for rule in table.rules:
         row = []
-        for test in rule.tests:
+        dyn = []
+        for pos, test in enumerate(rule.tests):
+            if scope and test.dynamic:
+                row.append(None)  # "any value" for the index and the scan; checked afterwards
+                dyn.append((pos, _dynamic_test(test, slots)))
+                continue
             if test not in shared:
                 shared[test] = _predicate(test)
             row.append(shared[test])
         predicates.append(row)
+        dynamic.append(tuple(dyn))
+    computed = (
+        tuple(tuple(v.evaluator(slots) if is_expr(v) else None for v in rule.outputs) for rule in table.rules)
+        if scope
+        else None
+    )
     checks = tuple(tuple((pos, p) for pos, p in enumerate(row) if p is not None) for row in predicates)
     # P and O rank a rule by where its value of the first output with an ordered list of allowed values
     # stands in that list (DMN 1.3, 8.2.11; FEEL equality: 1 is 1.0); later outputs need no list.
@@ -205,6 +282,9 @@ def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
         residual,
         indexed,
         (1 << len(table.rules)) - 1,
+        scope,
+        tuple(dynamic) if any(dynamic) else None,
+        computed if computed is not None and any(any(r) for r in computed) else None,
     )
 
 

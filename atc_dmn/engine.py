@@ -20,6 +20,7 @@ from .feel_value import show
 from .gc_pause import paused_gc
 from .inputs import Normaliser
 from .model import CHECK_PASSED, InputSpec, Model
+from .no_match import NULL, no_match
 from .result import ModelIdentity, Result, Step, trace_of
 
 # Another engine's answer for one table: (compiled table, input values) -> (matched rule indices, outputs).
@@ -59,9 +60,15 @@ class DecisionModel:
                 slots[ct.output_names[0]] if len(ct.output_names) == 1 else None,  # the usual one output
                 tuple(slots[n] for n in ct.output_names),
                 self._checks[i],
+                _scope_getter([slots[n] for n in ct.scope]) if ct.scope else None,  # cells naming variables
             )
             for i, ct in enumerate(self.tables)
         )
+        # Under No match = null, what each single-hit table gives when no rule matches (see no_match.py).
+        self._absent: dict[int, tuple[Any, ...] | None] = {
+            id(ct): tuple(variables[n].default for n in ct.output_names) if no_match(model.info) == NULL else None
+            for ct in self.tables
+        }
         outputs = model.variables_with_role("output")
         self._decision_keys = tuple(v.key for v in outputs)
         self._decision_values = _getter([slots[v.name] for v in outputs])
@@ -104,12 +111,17 @@ class DecisionModel:
         steps: list[Step] = []
         apply = hitpolicy.apply
         try:
-            for ct, select, single, getter, out_slot, out_slots, checks in self._plan:
+            for ct, select, single, getter, out_slot, out_slots, checks, scope in self._plan:
                 values = getter(state)
-                if decided is None:
+                if scope is not None and decided is None:
+                    hits, outputs = self._decide_in(ct, values, scope(state))
+                elif decided is None:
                     hits = select(values)
                     # One rule of a single-hit table gives its outputs; everything else is the hit policy's business.
-                    outputs = single[hits[0]] if single is not None and len(hits) == 1 else apply(ct, hits, values)
+                    if single is not None and len(hits) == 1:
+                        outputs = single[hits[0]]
+                    else:
+                        outputs = apply(ct, hits, values, self._absent[id(ct)])
                 else:
                     hits, outputs = decided(ct, values)
                 if out_slot is not None:
@@ -126,6 +138,15 @@ class DecisionModel:
             raise
         decision = dict(zip(self._decision_keys, self._decision_values(state)))
         return Result(self.model, self.identity, normalised, decision, steps)
+
+    def _decide_in(self, ct: CompiledTable, values: tuple[Any, ...], env: tuple[Any, ...]) -> tuple[list[int], Any]:
+        """A table whose cells name variables: its rules checked against their values (``env``), and the
+        selected rules' expression outputs worked out, before the hit policy (see compiler.py)."""
+        hits = ct.select_in(values, env)
+        now = ct.resolved(hits, env)
+        if ct.single_hit and len(hits) == 1:
+            return hits, now.outputs[hits[0]]
+        return hits, hitpolicy.apply(now, hits, values, self._absent[id(ct)])
 
     def _refusal(
         self,
@@ -161,6 +182,12 @@ class DecisionModel:
         why = f" {rule.annotation.rstrip('.')}" if rule and rule.annotation else ""
         rid = f" (rule {rule.id} of table '{ct.table.name}')" if rule else ""
         return InputError(field, normalised.get(field), (), f"{text} Given: {detail}.{why}{rid}.", related)
+
+
+def _scope_getter(names: list[Any]) -> Callable[[dict[Any, Any]], tuple[Any, ...]]:
+    """The values of the variables a table's cells name, read from the state (null until decided:
+    the validator's CELL_NAME_ORDER refuses a cell naming a variable decided later)."""
+    return lambda state: tuple(state.get(n) for n in names)
 
 
 def _getter(names: list[Any]) -> Callable[[dict[Any, Any]], tuple[Any, ...]]:

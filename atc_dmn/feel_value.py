@@ -15,10 +15,16 @@ against :func:`equal`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-Value = str | bool | int | float | None
+from .feel_arith import compare
+from .temporal import YearsMonths, is_temporal, show_temporal, type_of
+
+# A cell's or a case's value. Temporal values (datetime's types and YearsMonths) are FEEL's dates,
+# times and durations; an output cell naming a variable holds a feel_expr.Expr until evaluated.
+Value = str | bool | int | float | None | dt.date | dt.time | dt.timedelta | YearsMonths
 
 
 def kind(value: Value) -> str:
@@ -27,7 +33,11 @@ def kind(value: Value) -> str:
         return "true/false"
     if isinstance(value, int | float):
         return "number"
-    return "text" if isinstance(value, str) else "null"
+    if isinstance(value, str):
+        return "text"
+    if value is None:
+        return "null"
+    return type_of(value) or "expression"
 
 
 def is_number(value: Any) -> bool:
@@ -81,7 +91,21 @@ def show(value: Value) -> str:
         return "true" if value else "false"
     if isinstance(value, str):
         return f'"{value}"'
+    if is_temporal(value):
+        return show_temporal(value)
     return str(value)
+
+
+def order(a: Value, b: Value) -> int | None:
+    """FEEL's order of two values: -1, 0, 1, or None when FEEL does not compare them (unlike types, null,
+    booleans). Numbers, texts and each temporal type (same type only) are ordered, for the compiler's
+    comparisons and the validator's number lines alike."""
+    return compare(a, b)
+
+
+def orderable(value: Value) -> bool:
+    """A value a comparison or a range may hold: a number, a text or a temporal value."""
+    return value is not None and value.__class__ is not bool and compare(value, value) == 0
 
 
 def code(value: Value) -> str:

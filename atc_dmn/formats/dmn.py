@@ -43,6 +43,8 @@ from ..model import (
     TestCase,
     Variable,
 )
+from ..no_match import NULL
+from ..no_match import PROPERTY as NO_MATCH
 from ..origin import Origin
 from . import Reading
 from .dmn_export import EXT, HIT_POLICIES
@@ -143,6 +145,7 @@ class _Reader:
                     child.get("id", ""),
                 )
         self.items = {i.get("name", ""): i for i in self.children(root, "itemDefinition")}
+        self.output_defaults: dict[str, Any] = {}  # output variable -> its clause's defaultOutputEntry
         self.input_data = self.children(root, "inputData")
         decisions = self.children(root, "decision")
         self.by_id = {d.get("id", ""): d for d in [*decisions, *self.input_data]}
@@ -298,6 +301,8 @@ class _Reader:
             )
             for c in out_clauses
         )
+        for clause, col in zip(out_clauses, outputs):
+            self._default_output(clause, col, did)
         if letter in ("P", "O") and outputs and all(col.enumeration is None for col in outputs):
             # As a workbook's table must (loader/tables.py), found here at the first output clause.
             self.refuse(
@@ -345,6 +350,18 @@ class _Reader:
         allowed = self._tests(text, did, cid) if text is not None else None
         return Column(variable, Origin(did, cid, cid), allowed, Origin(did, cid, cid) if allowed is not None else None)
 
+    def _default_output(self, clause: ET.Element, col: Column, did: str) -> None:
+        """An output clause's ``defaultOutputEntry``: what the table gives when no rule matches (No match null)."""
+        entry = clause.find(self.q("defaultOutputEntry"))
+        text = self.text_of(entry) if entry is not None else None
+        if text is None or not text.strip():
+            return
+        where = (entry.get("id") if entry is not None else None) or col.origin.element_id
+        try:
+            self.output_defaults[col.variable] = parse_output(text)
+        except FeelError as error:
+            self.refuse("DMN_FEEL", f"{where}: default output {error}", did, where, error.hint)
+
     def _input(self, clause: ET.Element, did: str, decision: ET.Element) -> Column:
         expression = clause.find(self.q("inputExpression"))
         text = (self.text_of(expression) or "").strip()
@@ -379,12 +396,49 @@ class _Reader:
                     return out.get("name")
         return None
 
-    def _tests(self, text: str, did: str, element_id: str) -> UnaryTest | None:
+    def _cell_names(self) -> dict[str, str]:
+        """The names a rule's cells may use: every inputData, decision and decision-table output, as named."""
+        names = getattr(self, "_names", None)
+        if names is None:
+            names = {}
+            for el in self.by_id.values():
+                if el.get("name"):
+                    names[el.get("name", "")] = el.get("name", "")
+                for out in el.iterfind(f"{self.q('decisionTable')}/{self.q('output')}"):
+                    if out.get("name"):
+                        names.setdefault(out.get("name", ""), out.get("name", ""))
+                        names.setdefault(f"{el.get('name', '')}.{out.get('name', '')}", out.get("name", ""))
+            self._names = names
+        return names
+
+    def _lists(self) -> set[str]:
+        """The inputData whose type is a collection: a cell naming one would test a list, which we do not read."""
+        lists = set()
+        for el in self.input_data:
+            variable = el.find(self.q("variable"))
+            item = self.items.get(variable.get("typeRef", "") if variable is not None else "")
+            if item is not None and item.get("isCollection") == "true":
+                lists.add(el.get("name", ""))
+        return lists
+
+    def _tests(self, text: str, did: str, element_id: str, names: dict[str, str] | None = None) -> UnaryTest | None:
         try:
-            return parse_unary_tests(text)
+            test = parse_unary_tests(text, names)
         except FeelError as error:
             self.refuse("DMN_FEEL", f"{element_id}: {error}", did, element_id, getattr(error, "hint", "") or "")
             return None
+        listed = sorted(test.names & self._lists()) if names else []
+        if listed:
+            self.refuse(
+                "DMN_FEEL",
+                f"{element_id}: '{listed[0]}' is a list (its type is a collection): cells that name lists "
+                "are not supported",
+                did,
+                element_id,
+                "List the values in the cell, or test one value per input.",
+            )
+            return None
+        return test
 
     def _rule(self, el: ET.Element, did: str, n_in: int, n_out: int, headings: tuple[str, ...]) -> Rule | None:
         eid = el.get("id", "")
@@ -405,13 +459,13 @@ class _Reader:
         for i, entry in enumerate(entries_in, 1):
             where = entry.get("id") or f"{eid}/inputEntry[{i}]"
             cells.append(where)
-            tests.append(self._tests(self.text_of(entry) or "", did, where))
+            tests.append(self._tests(self.text_of(entry) or "", did, where, self._cell_names()))
         outputs = []
         for i, entry in enumerate(entries_out, 1):
             where = entry.get("id") or f"{eid}/outputEntry[{i}]"
             cells.append(where)
             try:
-                outputs.append(parse_output(self.text_of(entry) or ""))
+                outputs.append(parse_output(self.text_of(entry) or "", self._cell_names()))
             except FeelError as error:
                 self.refuse("DMN_FEEL", f"{where}: {error}", did, where, getattr(error, "hint", "") or "")
         annotations: dict[str, str] = {}
@@ -472,7 +526,8 @@ class _Reader:
             for col in t.outputs:
                 role = "intermediate" if col.variable in read else "output"
                 key = self._key(col.variable, keys, col.origin)
-                variables[col.variable] = Variable(col.variable, "Decision", key, role, None, "", col.origin)
+                default = self.output_defaults.get(col.variable)
+                variables[col.variable] = Variable(col.variable, "Decision", key, role, default, "", col.origin)
         return variables
 
     def _key(self, name: str, keys: dict[str, str], origin: Origin) -> str:
@@ -514,6 +569,8 @@ class _Reader:
                 self.defs_id,
                 description=_doc(self, root),
                 source=root.get("namespace", ""),
+                # A file from elsewhere means DMN's semantics: a table that matches no rule gives null.
+                extra={NO_MATCH: NULL},
             )
         child = {_local(c.tag): c.text or "" for c in m if _local(c.tag) != "extra"}
         extra = {c.get("key", ""): c.text or "" for c in m.iterfind(f"{{{EXT}}}extra")}

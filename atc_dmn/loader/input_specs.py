@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..feel import UnaryTest, Value
+from ..feel_expr import named_in
 from ..feel_value import kind as feel_kind
 from ..model import Column, DecisionTable, InputSpec, with_role
 from .context import Context
@@ -37,8 +38,9 @@ def input_specs(
     """
     declared = declared or {}
     specs = []
+    named = named_in(tables)  # a variable a cell names (< Maximum loan) is read too
     for var in with_role(ctx.variables, "input"):
-        used = any(col.variable == var.name for t in tables for col in t.inputs)
+        used = var.name in named or any(col.variable == var.name for t in tables for col in t.inputs)
         if not used and ctx.complete:
             ctx.findings.error(
                 "INPUT_UNUSED",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..feel import FeelError, UnaryTest, cell_text, parse_output, parse_unary_tests
+from ..feel_expr import is_expr, scope_of
 from ..feel_value import show
 from ..model import HIT_POLICIES, Column, Rule
 from ..origin import Origin
@@ -33,6 +34,7 @@ def read_rules(
     last_col = ann_heads[-1][0] if ann_heads else columns[-1][0]
     rules: list[Rule] = []
     ids: dict[str, str] = {}
+    names = scope_of(ctx.variables.values())  # what a cell may name (feel_expr.py)
     row = first
     while any(
         sheet.value(row, col) is not None and cell_text(sheet.value(row, col)) != "" for col in range(c, last_col + 1)
@@ -67,7 +69,7 @@ def read_rules(
             raw = sheet.value(row, col)
             if j < n_inputs:
                 try:
-                    test = parse_unary_tests(raw)
+                    test = parse_unary_tests(raw, names)
                 except FeelError as exc:
                     findings.error(
                         "CELL_SYNTAX",
@@ -83,7 +85,7 @@ def read_rules(
                 tests.append(test)
             else:
                 try:
-                    value = parse_output(raw)
+                    value = parse_output(raw, names)
                 except FeelError as exc:
                     code = "OUTPUT_MISSING" if raw is None or cell_text(raw) == "" else "CELL_SYNTAX"
                     findings.error(
@@ -92,7 +94,7 @@ def read_rules(
                     value = None
                 else:
                     enum = outputs[j - n_inputs].enumeration
-                    if enum is not None and not member(value, enum):
+                    if enum is not None and not is_expr(value) and not member(value, enum):
                         kind = type_mismatch(value, enum)
                         findings.error(
                             kind or "OUTPUT_NOT_ALLOWED",
@@ -152,7 +154,7 @@ def check_allowed(
 ) -> None:
     """An input cell tests only for values of its column's allowed list, and of the list's kind."""
     enum = column.enumeration
-    if enum is None or test.any:
+    if enum is None or test.any or test.dynamic:
         return
     for value in test.literals:
         if not member(value, enum):

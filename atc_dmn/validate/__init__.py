@@ -18,6 +18,7 @@ from ..findings import Findings, capped
 from ..model import Model
 from . import (
     cases,
+    cell_names,
     conflicts,
     gaps,
     graph_domains,
@@ -47,7 +48,11 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("unreachable_outputs", unreachable_outputs.check),
     ("untested_inputs", untested_inputs.check),
     ("test_sheet", cases.check),
+    ("cell_names", cell_names.check),
 )
+# The checks that prove a table's logic over its input space: they skip tables whose cells name
+# variables (cell_names.py reports each such table once, as TABLE_DYNAMIC).
+TABLE_LOGIC = ("table_spaces", "gaps", "overlaps", "conflicts", "shadowed", "unreachable_outputs")
 
 
 def validate_model(
@@ -64,11 +69,13 @@ def validate_model(
     """
     out = findings if findings is not None else Findings()
     ctx = Context(model, Findings())
+    static = cell_names.static_part(model)
+    logic = ctx if static is model else Context(static, ctx.findings)
     if file is not None:
         file.check(model, out, timings)
     for name, check in CHECKS:
         start = time.perf_counter()
-        check(ctx)
+        check(logic if name in TABLE_LOGIC else ctx)
         if timings is not None:
             timings[name] = time.perf_counter() - start
     out.extend(capped(ctx.findings))

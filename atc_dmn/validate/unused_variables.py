@@ -6,13 +6,14 @@ used, or delete the column and the Glossary row.
 
 from __future__ import annotations
 
+from ..feel_expr import named_in
 from .context import Context
 
 
 def check(ctx: Context) -> None:
     """Warn of each intermediate that a table decides and no table reads."""
     model = ctx.model
-    read = {col.variable for t in model.tables for col in t.inputs}
+    read = {col.variable for t in model.tables for col in t.inputs} | named_in(model.tables)
     for var in model.variables.values():
         if var.role == "intermediate" and var.name not in read:
             ctx.findings.warning(

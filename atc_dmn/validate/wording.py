@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 
 from .. import feel_value
+from ..feel_expr import is_expr
 from ..model import DecisionTable
 from ..origin import Origin
 from .context import Context
@@ -36,7 +37,7 @@ def check(ctx: Context) -> None:
             keys.add(var.key)
             values = column.enumeration if column.enumeration is not None else [r.outputs[j] for r in table.rules]
             for v in values:
-                if v is not None:
+                if v is not None and not is_expr(v):  # a computed value (an expression cell) has no code
                     wanted.setdefault((var.key, feel_value.code(v)), (table, j))
     stale = [(key, code) for key, code in model.wording if (key, code) not in wanted]
     for (key, code), (table, j) in wanted.items():
