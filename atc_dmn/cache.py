@@ -18,6 +18,7 @@ cannot run anything.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import json
 import os
@@ -27,8 +28,9 @@ from typing import Any
 
 from . import feel, model, origin
 from .model import Model
+from .temporal import YearsMonths
 
-FORMAT = 6  # bump when the JSON layout or the model's dataclasses change
+FORMAT = 7  # bump when the JSON layout or the model's dataclasses change
 
 # The records a cache entry may hold: the dataclasses of model.py and feel.py, by name.
 _RECORDS: dict[str, type] = {
@@ -121,7 +123,8 @@ def store(found: Model) -> None:
 
 
 # JSON layout: values as they are; {"t": [...]} a tuple; {"m": [[key, value], ...]} a dict
-# (keys need not be text); {"r": name, "a": [field values in order]} a record; a list is a list.
+# (keys need not be text); {"r": name, "a": [field values in order]} a record; a list is a list;
+# {"f": FEEL type, "v": ...} a date, time, date and time (ISO text) or duration (exact numbers).
 
 
 def _encode(value: Any) -> Any:
@@ -133,6 +136,9 @@ def _encode(value: Any) -> Any:
         return [_encode(v) for v in value]
     if isinstance(value, dict):
         return {"m": [[_encode(k), _encode(v)] for k, v in value.items()]}
+    temporal = _temporal(value)
+    if temporal is not None:
+        return temporal
     name = type(value).__name__
     if _RECORDS.get(name) is type(value):
         return {"r": name, "a": [_encode(getattr(value, f.name)) for f in dataclasses.fields(value)]}
@@ -147,4 +153,30 @@ def _revive(obj: dict[str, Any]) -> Any:
         return {key: value for key, value in obj["m"]}
     if "r" in obj:
         return _RECORDS[obj["r"]](*obj["a"])
+    if "f" in obj:
+        return _REVIVE[obj["f"]](obj["v"])
     return obj  # the entry's envelope and key
+
+
+def _temporal(value: Any) -> dict[str, Any] | None:
+    """A temporal value as JSON, exactly (a duration by its parts, not its ISO text), else None."""
+    if isinstance(value, dt.datetime):
+        return {"f": "date and time", "v": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"f": "date", "v": value.isoformat()}
+    if isinstance(value, dt.time):
+        return {"f": "time", "v": value.isoformat()}
+    if isinstance(value, dt.timedelta):
+        return {"f": "days and time duration", "v": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, YearsMonths):
+        return {"f": "years and months duration", "v": value.months}
+    return None
+
+
+_REVIVE: dict[str, Any] = {
+    "date and time": dt.datetime.fromisoformat,
+    "date": dt.date.fromisoformat,
+    "time": dt.time.fromisoformat,
+    "days and time duration": lambda parts: dt.timedelta(days=parts[0], seconds=parts[1], microseconds=parts[2]),
+    "years and months duration": YearsMonths,
+}

@@ -23,7 +23,7 @@ from lxml import etree
 from test_dmn_read import DMN13, write
 from workbook_writer import write_workbook
 
-from atc_dmn import load_model
+from atc_dmn import cache, load_model
 from atc_dmn.cli import main
 from atc_dmn.errors import InputError, ModelError
 from atc_dmn.temporal import TYPES as FEEL_TYPES
@@ -93,6 +93,105 @@ def test_it_answers_through_the_installed_command(adult, run_atc):
     done = run_atc("evaluate", "--model", adult, "--set", "age=17", "--set", "visit=2025-01-31", "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["decision"] == {"band": "child"}
+
+
+def gaps_of(path: Path) -> list[str]:
+    """The TABLE_GAP messages of a workbook (none when it loads)."""
+    try:
+        load_model(path, use_cache=False)
+    except ModelError as error:
+        return [f.message for f in error.findings if f.code == "TABLE_GAP"]
+    return []
+
+
+def one_column(name: str, cells: list[str], allowed: str | None = None) -> dict[str, Any]:
+    """A table of one input column ``name``, one rule per cell, each giving its own output code."""
+    codes = [f'"r{i}"' for i in range(len(cells))]
+    return {
+        "name": "Pick",
+        "hp": "U",
+        "inputs": [(name, allowed)],
+        "outputs": [("Picked", ",".join(codes))],
+        "rules": [(str(i), [cell], [codes[i]]) for i, cell in enumerate(cells)],
+    }
+
+
+def test_a_typed_boolean_column_is_true_and_false(tmp_path):
+    table = one_column("Smoker", ["true", "false"])
+    assert gaps_of(write_workbook(tmp_path / "b.xlsx", [table], types={"Smoker": "boolean"})) == []
+    assert gaps_of(write_workbook(tmp_path / "u.xlsx", [table])) == [
+        "table 'Pick' has a gap: no rule matches Smoker has a value no rule names; also with Smoker = null"
+    ]
+
+
+def test_a_typed_string_column_is_any_text(tmp_path):
+    covered = one_column("Colour", ['"red"', 'not("red")'])
+    assert gaps_of(write_workbook(tmp_path / "c.xlsx", [covered], types={"Colour": "string"})) == []
+    named = one_column("Colour", ['"red"', '"blue"'])
+    assert gaps_of(write_workbook(tmp_path / "n.xlsx", [named], types={"Colour": "string"})) == [
+        "table 'Pick' has a gap: no rule matches Colour has a text no rule names"
+    ]
+
+
+def test_a_typed_number_range_is_the_part_of_the_line_it_allows(tmp_path):
+    table = one_column("Age", ["< 18", "[18..65]"], allowed="[0..65]")
+    assert gaps_of(write_workbook(tmp_path / "r.xlsx", [table], types={"Age": "number"})) == []
+    short = one_column("Age", ["< 18", "(18..65]"], allowed="[0..65]")
+    assert gaps_of(write_workbook(tmp_path / "s.xlsx", [short], types={"Age": "number"})) == [
+        "table 'Pick' has a gap: no rule matches Age = 18"
+    ]
+
+
+# Temporal lines: DMN 1.3 10.3.2.3 orders dates, times, dates and times and each kind of duration among
+# themselves; a date has no value between two neighbouring days, a years and months duration none between
+# two neighbouring months.
+TEMPORAL_GAPS = [
+    ("date", ['< date("2025-01-01")', '>= date("2025-01-01")'], []),
+    ("date", ['<= date("2024-12-31")', '>= @"2025-01-01"'], []),
+    ("date", ['<= date("2024-12-30")', '>= date("2025-01-01")'], ['Visit = date("2024-12-31")']),
+    ("date", ['<= date("2024-12-20")', '>= date("2025-01-01")'], ['Visit in (date("2024-12-20")..date("2025-01-01"))']),
+    ("days and time duration", ['< duration("P2D")', '> duration("P2D")'], ['Visit = duration("P2D")']),
+    ("days and time duration", ['<= duration("PT12H")', '> duration("PT12H")'], []),
+    ("years and months duration", ['<= duration("P1Y")', '>= duration("P1Y1M")'], []),
+    ("time", ['< time("08:00:00")', '[time("08:00:00")..time("12:00:00")]'], ['Visit > time("12:00:00")']),
+    ("date and time", ['< date and time("2025-01-31T12:00:00")', '>= @"2025-01-31T12:00:00"'], []),
+]
+
+
+@pytest.mark.parametrize(("type_", "cells", "gaps"), TEMPORAL_GAPS)
+def test_a_typed_temporal_column_is_the_line_of_its_type(tmp_path, type_, cells, gaps):
+    path = write_workbook(tmp_path / "t.xlsx", [one_column("Visit", cells)], types={"Visit": type_})
+    assert gaps_of(path) == [f"table 'Pick' has a gap: no rule matches {gap}" for gap in gaps]
+
+
+def test_an_untyped_date_column_may_receive_other_values(tmp_path):
+    cells = ['< date("2025-01-01")', '>= date("2025-01-01")']
+    path = write_workbook(tmp_path / "u.xlsx", [one_column("Visit", cells)])
+    assert gaps_of(path) == [
+        "table 'Pick' has a gap: no rule matches Visit has a value no rule names; also with Visit = null"
+    ]
+
+
+def test_a_date_comparison_answers_a_case_given_as_text(tmp_path, run_atc):
+    cells = ['< date("2025-01-01")', '>= date("2025-01-01")']
+    path = write_workbook(tmp_path / "d.xlsx", [one_column("Visit", cells)], types={"Visit": "date"})
+    model = load_model(path)
+    assert model.evaluate({"visit": "2024-12-31"}).decision == {"picked": "r0"}
+    assert model.evaluate({"visit": dt.date(2025, 1, 1)}).decision == {"picked": "r1"}
+    done = run_atc("evaluate", "--model", path, "--set", "visit=2025-06-01", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["decision"] == {"picked": "r1"}
+
+
+def test_temporal_cells_survive_the_cache(tmp_path):
+    cells = ['< date("2025-01-01")', '[@"2025-01-01"..date("2025-12-31")]', '> date("2025-12-31")']
+    path = write_workbook(tmp_path / "c.xlsx", [one_column("Visit", cells)], types={"Visit": "date"})
+    fresh = load_model(path, use_cache=False)
+    load_model(path)  # stores the entry
+    assert cache.load(path) is not None  # the entry is read back, dates and all
+    cached = load_model(path)
+    assert cached.model == fresh.model
+    assert cached.evaluate({"visit": "2025-12-31"}).decision == {"picked": "r1"}
 
 
 # -- a date input ------------------------------------------------------------------------------------

@@ -315,6 +315,13 @@ def _middle(a: Any, b: Any, type_: str) -> Any:
     return a + (b - a) / 2
 
 
+def _one_between(a: Any, b: Any, type_: str) -> bool:
+    """Whether exactly one day (of dates) or one month (of years and months durations) lies between a and b."""
+    if type_ == "date":
+        return (b - a).days == 2
+    return type_ == "years and months duration" and b.months - a.months == 2
+
+
 def _empty(piece: Piece, type_: str) -> bool:
     """An open piece between two neighbouring days (or months) holds no value of its type."""
     if piece.low is None or piece.high is None or piece.low_in:
@@ -349,8 +356,12 @@ def _number_line(bounds: list[Any], type_: str) -> list[Piece]:
         pieces.append(Piece(b, f"= {number_text(b)}", number_text(b), b, b, True, True, True, type_))
         if i + 1 < len(bounds):
             nxt = bounds[i + 1]
+            middle = _middle(b, nxt, type_)
             text = f"({number_text(b)}..{number_text(nxt)})"
-            pieces.append(Piece(_middle(b, nxt, type_), f"in {text}", text, b, nxt, False, False, True, type_))
+            phrase, label = f"in {text}", text
+            if _one_between(b, nxt, type_):  # the one day (or month) between two bounds: name it
+                phrase, label = f"= {number_text(middle)}", number_text(middle)
+            pieces.append(Piece(middle, phrase, label, b, nxt, False, False, True, type_))
     pieces.append(Piece(_shift(last, type_, 1), above, above, last, None, False, False, True, type_))
     return pieces
 
