@@ -63,6 +63,13 @@ def is_temporal_type(type_: str) -> bool:
     return type_ in TEMPORAL_TYPES
 
 
+def excel_value(value: Any, type_: str) -> Any:
+    """A cell's value as its variable's type reads it: Excel holds a date as a date and time at midnight."""
+    if type_ == "date" and isinstance(value, dt.datetime) and value.tzinfo is None and value.time() == dt.time(0):
+        return value.date()
+    return value
+
+
 def json_value(value: Any) -> str:
     """``json.dumps``' default: a temporal value as the ISO 8601 text a case gives it (2025-01-31, P2D)."""
     if isinstance(value, dt.timedelta):
@@ -82,6 +89,7 @@ __all__ = [
     "TYPE_HEADING",
     "belongs",
     "dmn_type",
+    "excel_value",
     "is_temporal",
     "json_value",
     "type_name",

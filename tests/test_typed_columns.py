@@ -194,6 +194,42 @@ def test_temporal_cells_survive_the_cache(tmp_path):
     assert cached.evaluate({"visit": "2025-12-31"}).decision == {"picked": "r1"}
 
 
+DATES = ['< date("2025-01-01")', '>= date("2025-01-01")']
+
+
+def test_dates_typed_as_dates_in_excel_on_the_glossary_and_the_test_sheet(tmp_path):
+    path = write_workbook(
+        tmp_path / "excel.xlsx",
+        [one_column("Visit", DATES)],
+        types={"Visit": "date"},
+        defaults={"Visit": dt.datetime(2024, 6, 1)},  # openpyxl writes a date cell; Excel reads it back at midnight
+        tests=[("T1", {"Visit": dt.datetime(2025, 2, 1)}, {"Picked": "r1"}, None), ("T2", {}, {"Picked": "r0"}, None)],
+    )
+    assert load_model(path, use_cache=False).model.variables["Visit"].default == dt.date(2024, 6, 1)
+    done = cli("test", path)
+    assert done.exit_code == 0, done.output
+    assert "2 passed, 0 failed" in done.output
+
+
+@pytest.mark.parametrize("cell", ['date("2024-06-01")', '@"2024-06-01"'])
+def test_a_temporal_default_written_in_feel(tmp_path, cell):
+    path = write_workbook(
+        tmp_path / "d.xlsx", [one_column("Visit", DATES)], types={"Visit": "date"}, defaults={"Visit": cell}
+    )
+    model = load_model(path, use_cache=False)
+    assert model.model.variables["Visit"].default == dt.date(2024, 6, 1)
+    assert model.evaluate({}).decision == {"picked": "r0"}
+
+
+def test_a_temporal_default_of_another_type_is_located(tmp_path):
+    path = write_workbook(
+        tmp_path / "d.xlsx", [one_column("Visit", DATES)], types={"Visit": "date"}, defaults={"Visit": '@"P2D"'}
+    )
+    with pytest.raises(ModelError) as raised:
+        load_model(path, use_cache=False)
+    assert [(f.code, f.origin.location) for f in raised.value.findings] == [("GLOSSARY_TYPE", "F4")]
+
+
 # -- a date input ------------------------------------------------------------------------------------
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from ..feel import FeelError, Value, cell_text, parse_literal, parse_unary_tests
-from ..feel_types import TYPE_HEADING, TYPES, belongs, type_name
+from ..feel import FeelError, Value, cell_text, parse_literal, parse_output, parse_unary_tests
+from ..feel_types import EXAMPLES, TEMPORAL_TYPES, TYPE_HEADING, TYPES, belongs, excel_value, is_temporal, type_name
 from ..feel_value import show
 from ..model import ROLES, Variable
 from ..origin import Origin
+from ..temporal import type_of
 from .context import Context, Stop, coord
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -105,10 +106,16 @@ def read_glossary(ctx: Context) -> None:
                 "Give each input (and each output) its own attribute.",
             )
         keys[(key_space, attribute)] = name
+        type_ = ""
+        if TYPE_HEADING in heads:
+            type_ = _read_type(ctx, name, sheet.value(row, heads[TYPE_HEADING]), coord(row, heads[TYPE_HEADING]))
         default: Value = None
-        if "Default when missing" in heads and sheet.value(row, heads["Default when missing"]) is not None:
+        raw_default = sheet.value(row, heads["Default when missing"]) if "Default when missing" in heads else None
+        if type_ in TEMPORAL_TYPES and is_temporal(raw_default):  # a date typed as one in Excel
+            default = excel_value(raw_default, type_)
+        elif raw_default is not None:
             try:
-                default = parse_literal(cell_text(sheet.value(row, heads["Default when missing"])))
+                default = _default(cell_text(raw_default), type_)
             except FeelError as exc:
                 findings.error(
                     "CELL_SYNTAX",
@@ -120,23 +127,30 @@ def read_glossary(ctx: Context) -> None:
         meaning = sheet.text(row, heads["Meaning"]) if "Meaning" in heads else ""
         if ALLOWED_HEADING in heads and sheet.value(row, heads[ALLOWED_HEADING]) is not None:
             _read_allowed(ctx, name, role, sheet.value(row, heads[ALLOWED_HEADING]), coord(row, heads[ALLOWED_HEADING]))
-        type_ = ""
-        if TYPE_HEADING in heads:
-            type_ = _read_type(ctx, name, sheet.value(row, heads[TYPE_HEADING]), coord(row, heads[TYPE_HEADING]))
-            if type_ and default is not None and not belongs(default, type_):
-                findings.error(
-                    "GLOSSARY_TYPE",
-                    f"default of '{name}' is {show(default)}, which is not a {type_}",
-                    "Glossary",
-                    coord(row, heads["Default when missing"]),
-                    f"Write a {type_} as the default, or change the type.",
-                )
+        if type_ and default is not None and not belongs(default, type_):
+            findings.error(
+                "GLOSSARY_TYPE",
+                f"default of '{name}' is {show(default)}, which is not a {type_}",
+                "Glossary",
+                coord(row, heads["Default when missing"]),
+                f"Write a {type_} as the default, or change the type.",
+            )
         origin = Origin("Glossary", where)
         ctx.variables[name] = Variable(name, concept, attribute, role, default, meaning, origin, type_)
         row += 1
     if not ctx.variables:
         findings.error("GLOSSARY_EMPTY", "the Glossary lists no variables", "Glossary", coord(r + 1, c))
         raise Stop
+
+
+def _default(text: str, type_: str) -> Value:
+    """A Default when missing cell: a literal; for a temporal type also ``date("2025-01-31")`` or ``@"P2D"``."""
+    if type_ not in TEMPORAL_TYPES:
+        return parse_literal(text)
+    value = parse_output(text)
+    if value is not None and type_of(value) is None:  # a name or a calculation: not a value
+        raise FeelError(f"{text} is not a value", f'Write the {type_} as @"{EXAMPLES[type_]}".')
+    return value
 
 
 def _read_type(ctx: Context, name: str, raw: object, where: str) -> str:

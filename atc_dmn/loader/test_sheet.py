@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..feel import cell_text
+from ..feel_types import excel_value
 from ..model import TestCase
 from ..origin import Origin
 from ..sheet_cases import ERROR, EXPECTED, ID
@@ -59,8 +60,9 @@ def read_test_cases(ctx: Context) -> tuple[TestCase, ...]:
             elif h == "Expected error":
                 error = sheet.text(row, hc) or None
                 cells[ERROR] = coord(row, hc)
-            elif h in ctx.variables and value is not None and cell_text(value) != "":
+            elif h in ctx.variables and value is not None and not (isinstance(value, str) and not value.strip()):
                 var = ctx.variables[h]
+                value = excel_value(value, var.type)  # Excel keeps a date as a date and time
                 if var.role == "input":
                     inputs[var.key] = value
                     cells[var.key] = coord(row, hc)
