@@ -8,8 +8,11 @@ gets an index: allowed value -> bitmask of the rules whose cell accepts it,
 found by running the rule's own predicate on each allowed value. Matching a
 case is then one dictionary lookup and one AND per column, whatever the
 number of rules. A value missing from the list is tested rule by rule, so
-the index never changes an answer. Columns without a list (numeric ranges)
-keep their predicates, which run only on the rules the index left.
+the index never changes an answer. A column without a list whose cells hold
+only numbers (or only dates) gets a number line instead: the rules accepting
+each boundary and each stretch between two, found by bisection (a value of
+another kind is tested rule by rule). Other columns keep their predicates,
+which run only on the rules the index left.
 
 ``indexed=False`` keeps the plain row-by-row scan: the reference semantics
 the differential tests compare the index against.
@@ -24,9 +27,12 @@ Tables without such cells compile exactly as before.
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any, NamedTuple
 
 from .feel import Compare, Equals, UnaryTest, atom_ends, compile_test
@@ -99,9 +105,21 @@ class CompiledTable:
         if dynamic is None:
             return self.select(values)
         first = self.hit_policy == "F"
+        residual = self.residual
         out = []
-        for i in self.matches(values):
-            if _passes_in(dynamic[i], values, env):
+        if self.indexed:
+            mask = self.candidates(values)
+            while mask:  # in rule order, stopping at the first for F
+                low = mask & -mask
+                i = low.bit_length() - 1
+                mask ^= low
+                if (residual is None or _passes(residual[i], values)) and _passes_in(dynamic[i], values, env):
+                    out.append(i)
+                    if first:
+                        break
+            return out
+        for i, rule in enumerate(self.checks):
+            if _passes(rule, values) and _passes_in(dynamic[i], values, env):
                 out.append(i)
                 if first:
                     break
@@ -289,12 +307,18 @@ def compile_table(table: DecisionTable, indexed: bool = True) -> CompiledTable:
 
 
 def _index_column(table: DecisionTable, predicates: list[list[Predicate | None]], pos: int) -> ColumnIndex | None:
-    """The index of one input column, or None when it has no list of values or no rule tests it."""
+    """The index of one input column, or None when it has no list of values or no rule tests it.
+
+    A column without a list whose cells compare numbers, or dates, gets a number line instead
+    (:class:`LineLookup`): the same masks, looked up by bisection.
+    """
     enum = table.inputs[pos].enumeration
     column = [row[pos] for row in predicates]
     tests = tuple((i, p) for i, p in enumerate(column) if p is not None)
-    if enum is None or not tests:
+    if not tests:
         return None
+    if enum is None:
+        return _line_column(table, column, pos, tests)
     values = [v for v in enum if v.__class__ is not bool]
     probes = [*values, False, True]
     accepts: dict[int, list[int]] = {}  # id(predicate) -> the probes it accepts; predicates are shared
@@ -311,3 +335,87 @@ def _index_column(table: DecisionTable, predicates: list[list[Predicate | None]]
     free_mask = _mask_of(free)
     masks = [free_mask | _mask_of(p) for p in positions]
     return ColumnIndex(pos, dict(zip(values, masks)), masks[-2], masks[-1], free_mask, tests)
+
+
+class LineLookup(dict):  # type: ignore[type-arg]
+    """A number line as a column index's ``lookup``: the rules accepting each boundary point and each
+    stretch between two, found by bisection. A value of another kind gets None: the rules' own
+    predicates decide it (as for a value missing from a list)."""
+
+    def __init__(self, kind: type, bounds: list[Any], points: list[int], gaps: list[int]) -> None:
+        super().__init__()
+        self.kind, self.bounds, self.points, self.gaps = kind, bounds, points, gaps
+
+    def get(self, value: Any, default: Any = None) -> Any:
+        kind = value.__class__
+        if kind is not self.kind and not (self.kind is float and kind is int):
+            return None
+        bounds = self.bounds
+        k = bisect_left(bounds, value)
+        if k < len(bounds) and bounds[k] == value:
+            return self.points[k]
+        return self.gaps[k]
+
+
+def _line_kind(value: Any) -> type | None:
+    if value.__class__ is int or value.__class__ is float:
+        return float
+    if value.__class__ is dt.date:
+        return dt.date
+    return None
+
+
+def _between(low: Any, high: Any) -> Any:
+    """A value strictly between two boundaries (None if there is none), or beyond one end."""
+    if low is None:
+        probe = high - 1 if isinstance(high, int | float) else high - dt.timedelta(days=1)
+    elif high is None:
+        probe = low + 1 if isinstance(low, int | float) else low + dt.timedelta(days=1)
+    elif isinstance(low, int | float):
+        probe = (low + high) / 2
+    else:
+        probe = low + (high - low) // 2
+    if (low is not None and not probe > low) or (high is not None and not probe < high):
+        return None
+    return probe
+
+
+def _line_column(
+    table: DecisionTable, column: list[Predicate | None], pos: int, tests: tuple[tuple[int, Predicate], ...]
+) -> ColumnIndex | None:
+    """A number line over a column whose tested cells hold only numbers (or only dates), else None."""
+    kinds, ends = set(), set()
+    for i, _ in tests:
+        for atom in table.rules[i].tests[pos].atoms:
+            for end in atom_ends(atom):
+                kinds.add(_line_kind(end))
+                ends.add(end)
+    if len(kinds) != 1 or None in kinds or len(ends) > 4096:
+        return None
+    (kind,) = kinds
+    bounds = sorted(ends)
+    try:
+        gaps_probes = [_between(None, bounds[0])]
+        gaps_probes += [_between(a, b) for a, b in pairwise(bounds)]
+        gaps_probes.append(_between(bounds[-1], None))
+    except OverflowError:  # a date at the calendar's end
+        return None
+    if gaps_probes[0] is None or gaps_probes[-1] is None:
+        return None
+    probes = [*bounds, *gaps_probes, False, True]
+    accepts: dict[int, list[int]] = {}
+    positions: list[list[int]] = [[] for _ in probes]
+    free = []
+    for i, test in enumerate(column):
+        if test is None:
+            free.append(i)
+            continue
+        if id(test) not in accepts:
+            accepts[id(test)] = [k for k, probe in enumerate(probes) if probe is not None and test(probe)]
+        for k in accepts[id(test)]:
+            positions[k].append(i)
+    free_mask = _mask_of(free)
+    masks = [free_mask | _mask_of(p) for p in positions]
+    n = len(bounds)
+    gaps = [m if probe is not None else free_mask for m, probe in zip(masks[n : 2 * n + 1], gaps_probes)]
+    return ColumnIndex(pos, LineLookup(kind, bounds, masks[:n], gaps), masks[-2], masks[-1], free_mask, tests)
