@@ -59,10 +59,6 @@ def belongs(value: Any, type_: str) -> bool:
     return type_of(value) == type_
 
 
-def is_temporal_type(type_: str) -> bool:
-    return type_ in TEMPORAL_TYPES
-
-
 def excel_value(value: Any, type_: str) -> Any:
     """A cell's value as its variable's type reads it: Excel holds a date as a date and time at midnight."""
     if type_ == "date" and isinstance(value, dt.datetime) and value.tzinfo is None and value.time() == dt.time(0):

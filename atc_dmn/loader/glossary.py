@@ -48,7 +48,8 @@ def read_glossary(ctx: Context) -> None:
                 f"the Glossary has no '{needed}' heading",
                 "Glossary",
                 coord(r, col),
-                "The headings are: Variable, Business Concept, Attribute, Role, Default when missing, Meaning.",
+                "The headings are: Variable, Business Concept, Attribute, Role, Default when missing, Meaning "
+                "(and, optionally, Allowed values and Type).",
             )
     if findings.errors:
         raise Stop
