@@ -161,3 +161,23 @@ def test_pydmnrules_agrees_on_names_arithmetic_and_dates(tmp_path: Path) -> None
         assert ours == evaluate_reference(model, case).decision, case
         seen.add(ours["decision"])
     assert seen == {"accept", "review", "late", "refuse"}
+
+
+def test_a_computed_output_is_not_a_value_outside_the_readers_list(tmp_path: Path) -> None:
+    """``Score + 1`` gives values known per case: GRAPH_DOMAIN cannot say the next table's list lacks them."""
+    grade = {
+        "name": "Grade",
+        "hp": "U",
+        "inputs": [("Score", "1, 2")],
+        "outputs": [("Grade", None)],
+        "rules": [("G1", ["-"], ["Score + 1"])],
+    }
+    label = {
+        "name": "Label",
+        "hp": "U",
+        "inputs": [("Grade", "2, 3")],
+        "outputs": [("Label", '"two", "three"')],
+        "rules": [("L1", ["2"], ['"two"']), ("L2", ["3"], ['"three"'])],
+    }
+    model = load_model(write_workbook(tmp_path / "grade.xlsx", [grade, label]), use_cache=False)
+    assert [model.evaluate({"score": s}).decision for s in (1, 2)] == [{"label": "two"}, {"label": "three"}]

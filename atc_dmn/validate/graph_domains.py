@@ -23,6 +23,7 @@ reports where no rule takes them (see :func:`.space.input_domain`).
 
 from __future__ import annotations
 
+from ..feel_expr import is_expr
 from ..feel_value import Value, contains, distinct, show
 from ..loader.input_specs import declares_own_values
 from ..model import DecisionTable
@@ -38,6 +39,8 @@ def _given(table: DecisionTable, j: int) -> list[Value] | None:
     column = table.outputs[j]
     if column.enumeration is not None:
         return list(column.enumeration)
+    if any(is_expr(rule.outputs[j]) for rule in table.rules):
+        return None  # a computed output (an expression cell): its values are known only per case
     return distinct(rule.outputs[j] for rule in table.rules)
 
 
