@@ -26,16 +26,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import feel, model, origin
+from . import feel, feel_expr, model, origin
 from .model import Model
 from .temporal import YearsMonths
 
 FORMAT = 7  # bump when the JSON layout or the model's dataclasses change
 
-# The records a cache entry may hold: the dataclasses of model.py and feel.py, by name.
+# The records a cache entry may hold: the dataclasses of model.py, feel.py and feel_expr.py, by name.
 _RECORDS: dict[str, type] = {
     name: obj
-    for module in (model, feel, origin)
+    for module in (model, feel, feel_expr, origin)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == module.__name__
 }

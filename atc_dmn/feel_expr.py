@@ -46,7 +46,7 @@ class Expr:
 
     text: str
     tree: Tree
-    names: frozenset[str]
+    names: tuple[str, ...]  # sorted; a tuple so that the model cache (cache.py) can keep it
 
     def __str__(self) -> str:
         return self.text
@@ -331,7 +331,7 @@ def value_of(tree: Tree, text: str) -> Any:
     :class:`Expr` when it names variables."""
     names = names_in(tree)
     if names:
-        return Expr(text, tree, names)
+        return Expr(text, tree, tuple(sorted(names)))
     try:
         return _compile(tree, {})(())
     except NoValue as exc:
@@ -390,8 +390,8 @@ def named_in(tables: Iterable[Any]) -> set[str]:
     for table in tables:
         for rule in table.rules:
             for test in rule.tests:
-                names |= test.names
+                names.update(test.names)
             for value in rule.outputs:
                 if is_expr(value):
-                    names |= value.names
+                    names.update(value.names)
     return names

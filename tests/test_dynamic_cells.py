@@ -181,3 +181,22 @@ def test_a_computed_output_is_not_a_value_outside_the_readers_list(tmp_path: Pat
     }
     model = load_model(write_workbook(tmp_path / "grade.xlsx", [grade, label]), use_cache=False)
     assert [model.evaluate({"score": s}).decision for s in (1, 2)] == [{"label": "two"}, {"label": "three"}]
+
+
+def test_a_model_with_dynamic_cells_is_kept_in_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atc_dmn import cache
+
+    monkeypatch.setenv("ATC_DMN_CACHE_DIR", str(tmp_path / "cache"))
+    path = write_workbook(tmp_path / "loan.xlsx", [DIFFERENTIAL], types={"Application date": "date"})
+    first = load_model(path)
+    cached = cache.load(path)
+    assert cached is not None and cached.tables == first.model.tables
+    case = {"requested_amount": 800, "maximum_loan": 1000, "application_date": dt.date(2025, 6, 1)}
+    assert (
+        load_model(path).evaluate(case).decision
+        == first.evaluate(case).decision
+        == {
+            "decision": "review",
+            "margin": 201,
+        }
+    )
