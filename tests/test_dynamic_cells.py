@@ -200,3 +200,13 @@ def test_a_model_with_dynamic_cells_is_kept_in_the_cache(tmp_path: Path, monkeyp
             "margin": 201,
         }
     )
+
+
+def test_an_untyped_input_compared_with_names_is_a_warning(tmp_path: Path) -> None:
+    columns = [("Channel", '"web", "branch"'), ("Requested amount", None), ("Maximum loan", None)]
+    untyped = {**CHANNEL, "inputs": columns}
+    res = CliRunner().invoke(main, ["validate", str(write_workbook(tmp_path / "u.xlsx", [untyped]))])
+    assert res.exit_code == 0, res.output
+    assert "CELL_NAME_UNTYPED" in res.output and "Offer!D3" in res.output
+    typed = CliRunner().invoke(main, ["validate", str(write_workbook(tmp_path / "t.xlsx", [CHANNEL]))])
+    assert "CELL_NAME_UNTYPED" not in typed.output

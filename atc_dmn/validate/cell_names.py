@@ -10,10 +10,17 @@ rules still run, and the Test sheet still checks it.
 later in the Decision sheet's order (or the same table decides), so its value
 is not known when the cell is tested. Fix: move the table that decides it
 above this one, or test the variable in its own input column.
+
+**CELL_NAME_UNTYPED** (warning): a cell compares an input with a name
+(``< Maximum loan``), but the input has no type and no allowed values, so a
+case may give it as text ("900" on the command line), which no comparison
+with a number matches; the gap check that would catch it skips the table.
+Fix: give the input a Type (number, date ...) or allowed values (``>= 0``).
 """
 
 from __future__ import annotations
 
+from ..feel import Equals
 from ..feel_expr import is_expr
 from ..model import DecisionTable, Model
 from .context import Context
@@ -34,6 +41,28 @@ def static_part(model: Model) -> Model:
     return model if len(kept) == len(model.tables) else replace(model, tables=kept)
 
 
+def _untyped(ctx: Context, table: DecisionTable) -> None:
+    """Inputs compared with names in a column whose values a case may give as text."""
+    specs = {s.name: s for s in ctx.model.inputs}
+    for pos, column in enumerate(table.inputs):
+        spec = specs.get(column.variable)
+        if spec is None or spec.kind != "any":
+            continue
+        compared = any(
+            t.dynamic and any(not isinstance(a, Equals) for a in t.atoms) for t in (r.tests[pos] for r in table.rules)
+        )
+        if compared:
+            ctx.findings.warning(
+                "CELL_NAME_UNTYPED",
+                f"column '{column.variable}' of table '{table.name}' is compared with other variables but has no "
+                "type: a case that gives it as text (as the command line does) matches none of those comparisons",
+                table.sheet,
+                column.allowed_cell or column.cell,
+                "Give the input a Type in the Glossary (number, date ...) or allowed values such as >= 0.",
+                table=table.name,
+            )
+
+
 def check(ctx: Context) -> None:
     model = ctx.model
     decided_by = {col.variable: k for k, t in enumerate(model.tables) for col in t.outputs}
@@ -49,6 +78,7 @@ def check(ctx: Context) -> None:
             "Add rows to the Test sheet that cover its rules, so that its answers are checked.",
             table=table.name,
         )
+        _untyped(ctx, table)
         for rule in table.rules:
             cells = [(c, t.names) for c, t in zip(rule.cells, rule.tests)]
             cells += [(c, v.names) for c, v in zip(rule.cells[len(rule.tests) :], rule.outputs) if is_expr(v)]
