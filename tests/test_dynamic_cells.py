@@ -210,3 +210,18 @@ def test_an_untyped_input_compared_with_names_is_a_warning(tmp_path: Path) -> No
     assert "CELL_NAME_UNTYPED" in res.output and "Offer!D3" in res.output
     typed = CliRunner().invoke(main, ["validate", str(write_workbook(tmp_path / "t.xlsx", [CHANNEL]))])
     assert "CELL_NAME_UNTYPED" not in typed.output
+
+
+def test_a_computed_value_in_a_listed_output_is_refused(tmp_path: Path) -> None:
+    """A listed output's values are codes (wording, P and O priorities): a computed value is none of them."""
+    table = {
+        "name": "Pick",
+        "hp": "P",
+        "inputs": [("Score", ">= 0")],
+        "outputs": [("Level", "1, 2, 3")],
+        "rules": [("P1", ["-"], ["Score + 1"]), ("P2", ["-"], ["2"])],
+    }
+    with pytest.raises(ModelError) as info:
+        load_model(write_workbook(tmp_path / "pick.xlsx", [table]), use_cache=False)
+    found = [f for f in info.value.findings if f.code == "OUTPUT_NOT_ALLOWED"]
+    assert found and found[0].origin.location == "D5" and "computed value Score + 1" in found[0].message

@@ -94,7 +94,19 @@ def read_rules(
                     value = None
                 else:
                     enum = outputs[j - n_inputs].enumeration
-                    if enum is not None and not is_expr(value) and not member(value, enum):
+                    if enum is not None and is_expr(value):
+                        # A listed output's values are its codes (wording, priorities): a computed one has none.
+                        findings.error(
+                            "OUTPUT_NOT_ALLOWED",
+                            f"rule {rid} gives '{heading}' the computed value {show(value)}, but the column lists "
+                            f"its allowed values ({', '.join(show(v) for v in enum)})",
+                            s,
+                            where,
+                            "Give one of the listed values, or clear the column's allowed values if it computes them.",
+                            table=name,
+                            rule=rid,
+                        )
+                    elif enum is not None and not member(value, enum):
                         kind = type_mismatch(value, enum)
                         findings.error(
                             kind or "OUTPUT_NOT_ALLOWED",
