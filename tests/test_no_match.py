@@ -213,3 +213,19 @@ def test_an_input_column_that_tests_nothing_is_a_warning(tmp_path: Path) -> None
     assert res.exit_code == 0, res.output
     found = [(f["code"], f["severity"]) for f in json.loads(res.output)["findings"]]
     assert ("INPUT_UNTESTED", "warning") in found
+
+
+def test_a_structured_dmn_input_is_read_as_its_components(tmp_path: Path, run_atc) -> None:
+    """An inputData typed by an item definition with components (TCK 0017's structA): each component a
+    table reads is an input of its own, named as FEEL names it (structA.price), given as structA_price;
+    under DMN's semantics an input a case leaves out is null."""
+    source = Path(__file__).parent / "tck" / "TestCases" / "compliance-level-3" / "0017-tableTests"
+    book = tmp_path / "struct.xlsx"
+    done = run_atc("import-dmn", source / "0017-tableTests.dmn", "-o", book)
+    assert done.returncode == 0, done.stderr
+    model = load_model(book, use_cache=False)
+    names = {v.name: v.key for v in model.model.variables.values()}
+    assert names["structA.price"] == "structA_price" and "structA.name" not in names  # no table reads it
+    got = model.evaluate({"structA_price": 12, "numB": 10, "numC": 20}).decision
+    assert got["priceGt10"] is True and got["priceInRange"] == "In range"
+    assert got["dateCompare1"] is None  # dateD left out: null, and the table gives null

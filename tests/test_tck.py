@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "tck"))
 import runner
 
 from atc_dmn import load_model
+from atc_dmn.no_match import NULL, no_match
 
 REGENERATE = "regenerate with: python tests/tck/runner.py (then commit tests/tck/results, docs/tck.md, README.md)"
 
@@ -106,15 +107,21 @@ def test_the_page_and_the_readme_show_these_results(ours: list[runner.Outcome], 
     assert runner.readme_block(ours, theirs, version) in runner.README.read_text(encoding="utf-8"), REGENERATE
 
 
-def test_the_imported_workbooks_run_in_pydmnrules_alike(ours: list[runner.Outcome], books: Path, reference) -> None:
+def test_the_imported_workbooks_run_in_pydmnrules_alike(
+    ours: list[runner.Outcome], theirs: list[runner.Outcome], books: Path
+) -> None:
     """Each workbook import-dmn wrote loads in pyDMNrules, which gives every output our engine gave."""
     import pyDMNrules
 
     from atc_dmn import load_model
 
-    passed = [o for o in ours if o.status == "pass"]
+    # Where pyDMNrules answers the TCK wrongly from the .dmn itself (a duration compared the wrong way), it
+    # disagrees with the workbook too: those cases are its own failures, listed in docs/tck.md.
+    wrong = {o.case.key for o in theirs if o.status == "fail"}
+    passed = [o for o in ours if o.status == "pass" and o.case.key not in wrong]
     assert passed
     engines: dict[Path, tuple] = {}
+    compared = 0
     for o in passed:
         book = books / (o.case.model.stem + ".xlsx")
         if book not in engines:
@@ -123,20 +130,24 @@ def test_the_imported_workbooks_run_in_pydmnrules_alike(ours: list[runner.Outcom
             assert not status.get("errors"), (book.name, status)
             engines[book] = (dmn, load_model(book, use_cache=False))
         dmn, model = engines[book]
-        status, data = dmn.decide(dict(o.case.inputs))
+        by_name = {v.name: v.key for v in model.model.variables.values()}
+        given = runner._parts(o.case.inputs, by_name)
+        result = model.evaluate({by_name.get(n, n): runner._native(v) for n, v in given.items()})
+        status, data = dmn.decide({n: runner._plain(v) for n, v in given.items()})
+        if status.get("errors") and no_match(model.info) == NULL and any(not t.rules for t in result.trace):
+            # pyDMNrules has no DMN no-match semantics: where one of our tables gave null, it stops.
+            assert "No rules matched" in str(status["errors"]), (o.case.key, status)
+            continue
         assert not status.get("errors"), (o.case.key, status)
+        compared += 1
         theirs = {}
         for entry in data if isinstance(data, list) else [data]:
             theirs.update(entry["Result"])
         names = {v.key: v.name for v in model.model.variables.values()}
-        mine = model.evaluate(_keyed(model, o.case.inputs)).decision
+        mine = result.decision
         for key, value in mine.items():
             assert runner.same(value, runner._ours(theirs[names[key]])), (o.case.key, key, value, theirs)
-
-
-def _keyed(model, inputs: dict) -> dict:
-    by_name = {v.name: v.key for v in model.model.variables.values()}
-    return {by_name.get(name, name): value for name, value in inputs.items()}
+    assert compared >= 45, compared
 
 
 def test_a_refusal_is_located_at_a_dmn_element(ours: list[runner.Outcome]) -> None:

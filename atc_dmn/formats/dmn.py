@@ -43,12 +43,12 @@ from ..model import (
     TestCase,
     Variable,
 )
-from ..no_match import NULL
+from ..no_match import NULL, with_dmn_nulls
 from ..no_match import PROPERTY as NO_MATCH
 from ..origin import Origin
 from . import Reading
 from .dmn_export import EXT, HIT_POLICIES
-from .dmn_types import declared_types, specs_with_types, with_types
+from .dmn_types import declared_types, resolve, specs_with_types, with_types
 
 SUFFIXES = (".dmn",)
 MAX_DMN_BYTES = 20 * 1024 * 1024  # as a workbook's: a model is kilobytes, a larger file is not one
@@ -149,10 +149,16 @@ class _Reader:
         self.input_data = self.children(root, "inputData")
         decisions = self.children(root, "decision")
         self.by_id = {d.get("id", ""): d for d in [*decisions, *self.input_data]}
+        self.parts = self._structures()
         tables = [t for t in (self._table(d) for d in self._ordered(decisions)) if t is not None]
         if self.findings.errors:
             return None
         types = declared_types(root, self.items, self.q, self.input_data)
+        for components in self.parts.values():
+            for part, type_ref, _ in components:
+                found = resolve(self.items, self.q, type_ref)
+                if found:
+                    types.setdefault(part, found)
         variables = with_types(self._variables(tables), types, tables)
         info = self._info()
         wording, references, citations, tests, specs = self._extensions(variables, tables)
@@ -164,6 +170,7 @@ class _Reader:
         if specs is None:
             context = SimpleNamespace(variables=variables, findings=self.findings, complete=True)
             specs = input_specs(context, tuple(tables), self._declared())  # type: ignore[arg-type]
+        specs = with_dmn_nulls(tuple(specs), info)
         if self.findings.errors:
             return None
         sha = hashlib.sha256(self.path.read_bytes()).hexdigest()
@@ -390,11 +397,42 @@ class _Reader:
             name = el.get("name", "")
             if text == name:
                 return name
+            if any(text == part for part, _, _ in self.parts.get(name, ())):
+                return text  # a component of a structured input: a variable of its own
             for out in el.iterfind(f"{self.q('decisionTable')}/{self.q('output')}"):
                 label = el.get("label") or name
                 if text in (f"{name}.{out.get('name')}", f"{label}.{out.get('name')}"):
                     return out.get("name")
         return None
+
+    def _structures(self) -> dict[str, list[tuple[str, str | None, str]]]:
+        """The inputData whose type is a structure (item components, one level): name -> its parts as
+        (``name.component``, the component's typeRef, its id). A part that is itself a structure or a
+        collection is left out: a cell naming it is refused as an unknown name."""
+        parts: dict[str, list[tuple[str, str | None, str]]] = {}
+        for el in self.input_data:
+            variable = el.find(self.q("variable"))
+            item = self.items.get(variable.get("typeRef", "") if variable is not None else "")
+            if item is None or item.get("isCollection") == "true":
+                continue
+            components = self.children(item, "itemComponent")
+            if not components:
+                continue
+            name = el.get("name", "")
+            found = []
+            for c in components:
+                ref = c.find(self.q("typeRef"))
+                if c.get("isCollection") == "true" or self.children(c, "itemComponent"):
+                    continue
+                found.append(
+                    (
+                        f"{name}.{c.get('name', '')}",
+                        ref.text.strip() if ref is not None and ref.text else None,
+                        c.get("id") or el.get("id", ""),
+                    )
+                )
+            parts[name] = found
+        return parts
 
     def _cell_names(self) -> dict[str, str]:
         """The names a rule's cells may use: every inputData, decision and decision-table output, as named."""
@@ -404,6 +442,8 @@ class _Reader:
             for el in self.by_id.values():
                 if el.get("name"):
                     names[el.get("name", "")] = el.get("name", "")
+                for part, _, _ in self.parts.get(el.get("name", ""), ()):
+                    names[part] = part
                 for out in el.iterfind(f"{self.q('decisionTable')}/{self.q('output')}"):
                     if out.get("name"):
                         names.setdefault(out.get("name", ""), out.get("name", ""))
@@ -520,6 +560,17 @@ class _Reader:
         keys: dict[str, str] = {}
         for el in self.input_data:
             name = el.get("name", "")
+            if name in self.parts:
+                # A structured input (an item definition of components): one input per component,
+                # named as FEEL names it (structA.price); a case gives it as structA_price.
+                cells = " ".join(t.text or "" for t in self.root.iter(self.q("text")))
+                for part, _, pid in self.parts[name]:
+                    if part not in read and part not in cells:
+                        continue  # a component no table reads is not an input of the model
+                    origin = Origin(el.get("id", ""), pid, pid)
+                    key = self._key(part, keys, origin)
+                    variables[part] = Variable(part, "Input", key, "input", None, _doc(self, el), origin)
+                continue
             key = self._key(name, keys, places[name])
             variables[name] = Variable(name, "Input", key, "input", None, _doc(self, el), places[name])
         for t in tables:

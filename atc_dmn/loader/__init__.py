@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from ..findings import Findings
 from ..model import Model
+from ..no_match import with_dmn_nulls
 from ..workbook import RawWorkbook
 from .context import Context, Stop
 from .decision_order import check_graph
@@ -54,7 +55,7 @@ def _build(ctx: Context) -> Model | None:
         wording, wording_origins = read_wording(ctx)
         citations, references = read_references(ctx)
         check_citations(ctx, tables, citations)
-        inputs = input_specs(ctx, tables, ctx.declared)
+        inputs = with_dmn_nulls(input_specs(ctx, tables, ctx.declared), info)
         tests = read_test_cases(ctx)
     except Stop:
         return None

@@ -27,6 +27,7 @@ from ..feel_expr import is_expr
 from ..feel_value import Value, contains, distinct, show
 from ..loader.input_specs import declares_own_values
 from ..model import DecisionTable
+from ..no_match import NULL, no_match
 from .context import Context
 
 CODE = "GRAPH_DOMAIN"
@@ -47,6 +48,7 @@ def _given(table: DecisionTable, j: int) -> list[Value] | None:
 def check(ctx: Context) -> None:
     model = ctx.model
     specs = {s.name: s for s in model.inputs}
+    dmn_nulls = no_match(model.info) == NULL
     producers: dict[str, tuple[DecisionTable, int]] = {}
     for table in model.tables:
         for column in table.inputs:
@@ -74,6 +76,8 @@ def check(ctx: Context) -> None:
             else:
                 continue
             missing = [v for v in arriving if not contains(enum, v)]
+            if dmn_nulls:  # DMN's semantics: a null that no rule names matches none, and the table gives null
+                missing = [v for v in missing if v is not None]
             if missing:
                 values = ", ".join(show(v) for v in missing)
                 ctx.findings.error(

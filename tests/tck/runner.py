@@ -345,7 +345,7 @@ def _answers(model: Any, case: TestCase) -> dict[str, Any]:
     """The value of each result node: a decision's table output (a context for several outputs)."""
     variables = model.model.variables
     by_name = {v.name: v.key for v in variables.values()}
-    given = {by_name.get(name, name): _native(value) for name, value in case.inputs.items()}
+    given = {by_name.get(name, name): _native(value) for name, value in _parts(case.inputs, by_name).items()}
     # Inputs the model does not read are not the model's: a DMN engine ignores them too.
     inputs = {k: v for k, v in given.items() if k in {s.key for s in model.model.inputs}}
     result = model.evaluate(inputs)
@@ -376,16 +376,32 @@ def _rows(values: dict[str, Any]) -> Any:
     return values
 
 
+def _parts(inputs: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """A structured input (a context) as the model reads it: one value per component it names
+    (``structA.price``), as a caller of a model imported from DMN gives them."""
+    out: dict[str, Any] = {}
+    for name, value in inputs.items():
+        if isinstance(value, dict) and name not in names and any(n.startswith(name + ".") for n in names):
+            out.update({f"{name}.{k}": v for k, v in value.items() if f"{name}.{k}" in names})
+        else:
+            out[name] = value
+    return out
+
+
 def _native(value: Any) -> Any:
     """A TCK value as a Python caller would give it: dates and times as :mod:`datetime` values (a duration,
     which Python has no type for in full, stays a :class:`Typed`: the engine refuses what it does not know)."""
     import datetime as dt
 
     if isinstance(value, Typed):
+        from atc_dmn.temporal import TemporalError, parse_duration
+
         parse = {"date": dt.date, "time": dt.time, "dateTime": dt.datetime}.get(value.kind)
         try:
+            if value.kind == "duration":
+                return parse_duration(value.text)
             return parse.fromisoformat(value.text) if parse else value
-        except ValueError:
+        except (ValueError, TemporalError):
             return value
     if isinstance(value, dict):
         return {k: _native(v) for k, v in value.items()}
