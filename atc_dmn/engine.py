@@ -51,6 +51,8 @@ class DecisionModel:
             i: tuple(j for j, name in enumerate(ct.output_names) if variables[name].role == "check")
             for i, ct in enumerate(self.tables)
         }
+        # Under No match = null, what each single-hit table gives when no rule matches (see no_match.py).
+        dmn_nulls = no_match(model.info) == NULL
         self._plan = tuple(
             (
                 ct,
@@ -61,14 +63,10 @@ class DecisionModel:
                 tuple(slots[n] for n in ct.output_names),
                 self._checks[i],
                 _scope_getter([slots[n] for n in ct.scope]) if ct.scope else None,  # cells naming variables
+                tuple(variables[n].default for n in ct.output_names) if dmn_nulls else None,  # no rule matches
             )
             for i, ct in enumerate(self.tables)
         )
-        # Under No match = null, what each single-hit table gives when no rule matches (see no_match.py).
-        self._absent: dict[int, tuple[Any, ...] | None] = {
-            id(ct): tuple(variables[n].default for n in ct.output_names) if no_match(model.info) == NULL else None
-            for ct in self.tables
-        }
         outputs = model.variables_with_role("output")
         self._decision_keys = tuple(v.key for v in outputs)
         self._decision_values = _getter([slots[v.name] for v in outputs])
@@ -111,17 +109,17 @@ class DecisionModel:
         steps: list[Step] = []
         apply = hitpolicy.apply
         try:
-            for ct, select, single, getter, out_slot, out_slots, checks, scope in self._plan:
+            for ct, select, single, getter, out_slot, out_slots, checks, scope, absent in self._plan:
                 values = getter(state)
                 if scope is not None and decided is None:
-                    hits, outputs = self._decide_in(ct, values, scope(state))
+                    hits, outputs = self._decide_in(ct, values, scope(state), absent)
                 elif decided is None:
                     hits = select(values)
                     # One rule of a single-hit table gives its outputs; everything else is the hit policy's business.
                     if single is not None and len(hits) == 1:
                         outputs = single[hits[0]]
                     else:
-                        outputs = apply(ct, hits, values, self._absent[id(ct)])
+                        outputs = apply(ct, hits, values, absent)
                 else:
                     hits, outputs = decided(ct, values)
                 if out_slot is not None:
@@ -139,14 +137,16 @@ class DecisionModel:
         decision = dict(zip(self._decision_keys, self._decision_values(state)))
         return Result(self.model, self.identity, normalised, decision, steps)
 
-    def _decide_in(self, ct: CompiledTable, values: tuple[Any, ...], env: tuple[Any, ...]) -> tuple[list[int], Any]:
+    def _decide_in(
+        self, ct: CompiledTable, values: tuple[Any, ...], env: tuple[Any, ...], absent: tuple[Any, ...] | None
+    ) -> tuple[list[int], Any]:
         """A table whose cells name variables: its rules checked against their values (``env``), and the
         selected rules' expression outputs worked out, before the hit policy (see compiler.py)."""
         hits = ct.select_in(values, env)
         now = ct.resolved(hits, env)
         if ct.single_hit and len(hits) == 1:
             return hits, now.outputs[hits[0]]
-        return hits, hitpolicy.apply(now, hits, values, self._absent[id(ct)])
+        return hits, hitpolicy.apply(now, hits, values, absent)
 
     def _refusal(
         self,

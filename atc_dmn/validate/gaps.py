@@ -5,7 +5,7 @@ case that can reach it; where no rule matches, the engine stops with an
 error instead of a recommendation. Example (Radiotherapy, hit policy U)::
 
     Pathway                          | Radiotherapy
-    "multimodal_therapy"     | "adjuvant_ebrt"
+    "multimodal_therapy"             | "adjuvant_ebrt"
     "chemoradiotherapy"              | "definitive_ebrt"
 
 has a gap: ``Pathway = "palliative_care"`` (and six other pathways) match no
