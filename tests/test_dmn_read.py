@@ -297,3 +297,28 @@ def test_a_heading_naming_the_table_it_reads_is_not_a_second_table(run_atc, tmp_
     assert theirs.load(str(tmp_path / "risk.xlsx")) == {}
     status, data = theirs.decide({"age": 85})
     assert not status.get("errors") and data[-1]["Result"]["risk"] == 3
+
+
+SUM_OF_TEXT = """<definitions xmlns="{ns}" id="defs" name="S" namespace="urn:s">
+  <inputData id="in_r" name="r"><variable name="r" typeRef="string"/></inputData>
+  <decision id="d" name="score">
+    <informationRequirement><requiredInput href="#in_r"/></informationRequirement>
+    <decisionTable id="t" hitPolicy="COLLECT" aggregation="SUM">
+      <input id="i"><inputExpression><text>r</text></inputExpression>
+        <inputValues><text>"a","b"</text></inputValues></input>
+      <output id="o" name="score"/>
+      <rule id="r1"><inputEntry id="e1"><text>"a"</text></inputEntry>
+        <outputEntry id="e2"><text>"x"</text></outputEntry></rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+def test_a_sum_of_text_in_a_dmn_file_is_refused_at_the_entry(run_atc, tmp_path):
+    """C+ over a text output is refused as a workbook's table is (it used to raise a TypeError at evaluation)."""
+    source = write(tmp_path, SUM_OF_TEXT.format(ns=DMN13), "sum.dmn")
+    done = run_atc("evaluate", "--model", source, "--set", "r=a")
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "d!e2" in done.stderr and "TYPE_MISMATCH" in done.stderr

@@ -31,6 +31,7 @@ from ..feel_value import code
 from ..findings import ERROR, WARNING, Finding, Findings
 from ..loader.input_specs import input_specs
 from ..loader.rules import CITATIONS_HEADING
+from ..loader.tables import hit_policy_needs
 from ..model import (
     Citation,
     Column,
@@ -310,15 +311,6 @@ class _Reader:
         )
         for clause, col in zip(out_clauses, outputs):
             self._default_output(clause, col, did)
-        if letter in ("P", "O") and outputs and all(col.enumeration is None for col in outputs):
-            # As a workbook's table must (loader/tables.py), found here at the first output clause.
-            self.refuse(
-                "HIT_POLICY",
-                f"hit policy {letter} needs an ordered list of allowed values for an output ('{outputs[0].variable}')",
-                did,
-                outputs[0].origin.element_id,
-                "List the first output's values in priority order in its outputValues.",
-            )
         inputs = tuple(self._input(c, did, decision) for c in self.children(dt, "input"))
         headings = tuple(a.get("name", "") for a in self.children(dt, "annotation"))
         rules = tuple(
@@ -326,6 +318,11 @@ class _Reader:
             for r in (self._rule(r, did, len(inputs), len(outputs), headings) for r in self.children(dt, "rule"))
             if r is not None
         )
+        # What the hit policy needs, as a workbook's table must (loader/tables.py), at the clause or entry ids.
+        for found, message, where, hint, _ in hit_policy_needs(
+            name, letter, tid, outputs, rules, len(inputs), "its outputValues"
+        ):
+            self.refuse(found, message, did, where, hint)
         description = self.children(decision, "description")
         return DecisionTable(
             name,

@@ -8,6 +8,8 @@ then the allowed-values row and one rule per row until the first blank row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..feel import FeelError, UnaryTest, cell_text, parse_unary_tests
 from ..feel_value import is_number, show
 from ..model import HIT_POLICIES, Column, DecisionTable, Rule
@@ -271,37 +273,59 @@ def _check_hit_policy(
     rules: list[Rule],
     n_inputs: int,
 ) -> None:
-    """What a hit policy needs of the outputs: an ordered list (P, O), one numeric output (C+, C<, C>)."""
-    findings = ctx.findings
-    if (hp == "P" or hp == "O") and all(col.enumeration is None for col in outputs):
+    for code, message, where, hint, rule in hit_policy_needs(
+        name, hp, hp_cell, outputs, rules, n_inputs, "the allowed-values row"
+    ):
+        ctx.findings.error(code, message, s, where, hint, table=name, rule=rule)
+
+
+def hit_policy_needs(
+    name: str,
+    hp: str,
+    hp_at: str,
+    outputs: tuple[Column, ...],
+    rules: Sequence[Rule],
+    n_inputs: int,
+    values_row: str,
+) -> list[tuple[str, str, str, str, str | None]]:
+    """What a hit policy needs of the outputs: an ordered list (P, O), one numeric output (C+, C<, C>).
+
+    Pure, for the workbook's loader and the DMN reader alike: each problem as (code, message, location,
+    hint, rule id); a location is a column's or rule cell's (a cell, or a DMN element id) or ``hp_at``.
+    """
+    found: list[tuple[str, str, str, str, str | None]] = []
+    if (hp == "P" or hp == "O") and outputs and all(col.enumeration is None for col in outputs):
         # DMN ranks by the first output that has an ordered list; the others need none.
-        findings.error(
-            "HIT_POLICY",
-            f"hit policy {hp} needs an ordered list of allowed values for an output ('{outputs[0].variable}')",
-            s,
-            outputs[0].cell,
-            "List the first output's values in priority order in the allowed-values row.",
-            table=name,
+        found.append(
+            (
+                "HIT_POLICY",
+                f"hit policy {hp} needs an ordered list of allowed values for an output ('{outputs[0].variable}')",
+                outputs[0].cell,
+                f"List the first output's values in priority order in {values_row}.",
+                None,
+            )
         )
     if hp in ("C+", "C<", "C>") and len(outputs) != 1:
-        findings.error(
-            "HIT_POLICY",
-            f"hit policy {hp} aggregates one output; table '{name}' has {len(outputs)}",
-            s,
-            hp_cell,
-            "Use one output column, or plain C.",
-            table=name,
+        found.append(
+            (
+                "HIT_POLICY",
+                f"hit policy {hp} aggregates one output; table '{name}' has {len(outputs)}",
+                hp_at,
+                "Use one output column, or plain C.",
+                None,
+            )
         )
     if hp in ("C+", "C<", "C>"):
         for rule in rules:
             for value, cell in zip(rule.outputs, rule.cells[n_inputs:]):
                 if not is_number(value):
-                    findings.error(
-                        "TYPE_MISMATCH",
-                        f"hit policy {hp} adds or compares numbers, but rule {rule.id} gives {show(value)}",
-                        s,
-                        cell,
-                        "Give a number.",
-                        table=name,
-                        rule=rule.id,
+                    found.append(
+                        (
+                            "TYPE_MISMATCH",
+                            f"hit policy {hp} adds or compares numbers, but rule {rule.id} gives {show(value)}",
+                            cell,
+                            "Give a number.",
+                            rule.id,
+                        )
                     )
+    return found
