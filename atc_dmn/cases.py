@@ -61,18 +61,20 @@ def read_text(source: str) -> str:
         else:
             path = Path(source)
             if not path.is_file():
-                raise InputError(None, source, (), f"no case file at {source}")
+                raise InputError(None, source, (), f"no case file at {source}", code="UNREADABLE")
             if path.stat().st_size > MAX_CASE_FILE:
-                raise InputError(None, source, (), f"{source} is larger than {MAX_CASE_FILE} bytes")
+                raise InputError(None, source, (), f"{source} is larger than {MAX_CASE_FILE} bytes", code="UNREADABLE")
             data = path.read_bytes()
     except OSError as exc:
-        raise InputError(None, source, (), f"cannot read {name}: {exc.strerror or exc}") from None
+        raise InputError(None, source, (), f"cannot read {name}: {exc.strerror or exc}", code="UNREADABLE") from None
     if len(data) > MAX_CASE_FILE:
-        raise InputError(None, source, (), f"{name} is larger than {MAX_CASE_FILE} bytes")
+        raise InputError(None, source, (), f"{name} is larger than {MAX_CASE_FILE} bytes", code="UNREADABLE")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(None, source, (), f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        raise InputError(
+            None, source, (), f"{name} is not UTF-8 text ({exc.reason} at byte {exc.start})", code="UNREADABLE"
+        ) from None
 
 
 def parse_case_json(text: str, source: str = "case") -> dict[str, Any]:
@@ -84,6 +86,7 @@ def parse_case_json(text: str, source: str = "case") -> dict[str, Any]:
             None,
             (),
             f'{source}: a case must be a JSON object {{"name": value, ...}}, not a JSON {_json_type(data)}',
+            code="NOT_AN_OBJECT",
         )
     return data
 
@@ -93,11 +96,13 @@ def parse_assignments(pairs: tuple[str, ...] | list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
         if "=" not in pair:
-            raise InputError(pair, None, (), f"--set {pair}: write it as name=value, e.g. --set stage=IVB")
+            raise InputError(
+                pair, None, (), f"--set {pair}: write it as name=value, e.g. --set stage=IVB", code="BAD_ASSIGNMENT"
+            )
         name, value = pair.split("=", 1)
         name = name.strip()
         if name in out:
-            raise InputError(name, value, (), f"--set {name} is given twice")
+            raise InputError(name, value, (), f"--set {name} is given twice", code="DUPLICATE_KEY")
         out[name] = value if value != "" else None
     return out
 
@@ -150,6 +155,11 @@ def _json_array(text: str) -> Iterator[CaseRecord]:
         yield _record(f"item {i}", item)
 
 
+def parse_json(text: str, where: str, max_depth: int = MAX_DEPTH) -> Any:
+    """Any JSON value, read as defensively as a case (a service's request body, say); errors name ``where``."""
+    return _parse(text, where, max_depth)
+
+
 def _parse(text: str, where: str, max_depth: int) -> Any:
     """JSON text to Python values, refusing what no case can mean (see the module docstring)."""
     try:
@@ -165,17 +175,23 @@ def _load(text: str, max_depth: int) -> Any:
     depth = _depth(text)
     if depth > max_depth:
         raise InputError(
-            None, None, (), f"the JSON is nested {depth} levels deep; {_ALLOWED}, at most {max_depth} deep"
+            None,
+            None,
+            (),
+            f"the JSON is nested {depth} levels deep; {_ALLOWED}, at most {max_depth} deep",
+            code="TOO_DEEP",
         )
     try:
         return json.loads(text, object_pairs_hook=_object, parse_int=_integer)
     except RecursionError:  # not reached after the depth check; kept so that no text can raise it
-        raise InputError(None, None, (), f"the JSON is nested too deeply; {_ALLOWED}") from None
+        raise InputError(None, None, (), f"the JSON is nested too deeply; {_ALLOWED}", code="TOO_DEEP") from None
 
 
 def _syntax(exc: json.JSONDecodeError, where: str) -> InputError:
     prefix = f"{where}: " if where else ""
-    return InputError(None, None, (), f"{prefix}not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})")
+    return InputError(
+        None, None, (), f"{prefix}not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})", code="BAD_JSON"
+    )
 
 
 def _depth(text: str) -> int:
@@ -239,9 +255,13 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             if not text.isascii() and _SURROGATE.search(text):
                 # "\ud800" escapes a half of a character: no output could print it.
                 shown = _short(key).encode("utf-8", "backslashreplace").decode()
-                raise InputError(shown, None, (), f"{shown}: a text holds a lone surrogate escape (\\ud800-\\udfff)")
+                raise InputError(
+                    shown, None, (), f"{shown}: a text holds a lone surrogate escape (\\ud800-\\udfff)", code="BAD_TEXT"
+                )
         if key in out:
-            raise InputError(key, None, (), f"'{_short(key)}' is given twice; give each name once")
+            raise InputError(
+                key, None, (), f"'{_short(key)}' is given twice; give each name once", code="DUPLICATE_KEY"
+            )
         if isinstance(value, _LongInteger):
             digits = len(value.digits.lstrip("-"))
             raise InputError(
@@ -249,6 +269,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
                 value.digits[:20] + "...",
                 (),
                 f"{_short(key)}: the number has {digits} digits; at most {MAX_DIGITS} are allowed",
+                code="NUMBER_TOO_LONG",
             )
         out[key] = value
     return out
@@ -258,7 +279,9 @@ def _located(error: InputError, where: str) -> InputError:
     """The same error, its message prefixed with which case it is in."""
     if not where or error.message.startswith(f"{where}: "):
         return error
-    return InputError(error.field, error.value, error.allowed, f"{where}: {error.message}", error.related)
+    return InputError(
+        error.field, error.value, error.allowed, f"{where}: {error.message}", error.related, code=error.code
+    )
 
 
 def _json_type(value: Any) -> str:
@@ -278,7 +301,13 @@ def _record(label: str, item: Any) -> CaseRecord:
         return CaseRecord(
             label,
             None,
-            InputError(None, None, (), f"{label}: a case must be a JSON object, not a JSON {_json_type(item)}"),
+            InputError(
+                None,
+                None,
+                (),
+                f"{label}: a case must be a JSON object, not a JSON {_json_type(item)}",
+                code="NOT_AN_OBJECT",
+            ),
         )
     expected = item.pop("expected", None) if isinstance(item.get("expected"), dict) else None
     case_id = item.pop("id", None)
@@ -292,11 +321,11 @@ def _csv(text: str) -> Iterator[CaseRecord]:
     except StopIteration:
         return
     except csv.Error as exc:
-        raise InputError(None, None, (), f"the CSV header cannot be read: {exc}") from None
+        raise InputError(None, None, (), f"the CSV header cannot be read: {exc}", code="BAD_CSV") from None
     header = [h.strip() for h in header]
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
-        raise InputError(dup, None, (), f"CSV header names column '{dup}' twice")
+        raise InputError(dup, None, (), f"CSV header names column '{dup}' twice", code="DUPLICATE_KEY")
     while True:
         try:
             row = next(reader)
@@ -304,14 +333,16 @@ def _csv(text: str) -> Iterator[CaseRecord]:
             return
         except csv.Error as exc:  # e.g. a cell beyond the csv module's field size limit
             label = f"row {reader.line_num}"
-            yield CaseRecord(label, None, InputError(None, None, (), f"{label}: {exc}"))
+            yield CaseRecord(label, None, InputError(None, None, (), f"{label}: {exc}", code="BAD_CSV"))
             continue
         label = f"row {reader.line_num}"
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             yield CaseRecord(
-                label, None, InputError(None, None, (), f"{label}: {len(row)} cells for {len(header)} columns")
+                label,
+                None,
+                InputError(None, None, (), f"{label}: {len(row)} cells for {len(header)} columns", code="BAD_CSV"),
             )
             continue
         case: dict[str, Any] = {}

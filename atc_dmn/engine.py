@@ -9,13 +9,13 @@ so a refusal, a gap and their partial trace mean the same everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import itemgetter
 from typing import Any
 
 from . import hitpolicy
 from .compiler import CompiledTable, compile_table
-from .errors import EvaluationError, InputError
+from .errors import DmnError, EvaluationError, InputError
 from .feel_value import show
 from .gc_pause import paused_gc
 from .inputs import Normaliser
@@ -90,6 +90,21 @@ class DecisionModel:
         A refusal or a gap found by the tables carries the partial trace as ``error.trace`` (see :meth:`run`).
         """
         return self.run(self._normalise(case))
+
+    def evaluate_many(self, cases: Iterable[Mapping[str, Any]]) -> Iterator[Result | DmnError]:
+        """Decide cases one by one, as they come: a :class:`Result` per case, in order, or its error in its place.
+
+        A bad case's :class:`InputError` (or a table gap's :class:`EvaluationError`) is yielded, never
+        raised, so one bad case does not lose the rest. Lazy: it reads the next case only when asked for
+        the next answer, so it serves a stream that never ends.
+        """
+        for case in cases:
+            try:
+                result = self.evaluate(case)
+            except (InputError, EvaluationError) as error:
+                yield error
+            else:
+                yield result
 
     def run(self, normalised: dict[str, Any], decided: Decided | None = None) -> Result:
         """Walk the tables for a case already normalised (:meth:`normalise`): the one evaluation loop.
@@ -181,7 +196,9 @@ class DecisionModel:
         # The rule's annotation says why these values conflict (e.g. "M1 allows only stage IVC").
         why = f" {rule.annotation.rstrip('.')}" if rule and rule.annotation else ""
         rid = f" (rule {rule.id} of table '{ct.table.name}')" if rule else ""
-        return InputError(field, normalised.get(field), (), f"{text} Given: {detail}.{why}{rid}.", related)
+        return InputError(
+            field, normalised.get(field), (), f"{text} Given: {detail}.{why}{rid}.", related, code="CONFLICT"
+        )
 
 
 def _scope_getter(names: list[Any]) -> Callable[[dict[Any, Any]], tuple[Any, ...]]:

@@ -33,7 +33,8 @@ class InputError(DmnError):
     ``field`` names the input, ``value`` is what was given, ``allowed`` lists what
     would have been accepted (empty where no list applies). ``field`` is None
     when the problem is not about one input: a case that is not an object, a
-    file that cannot be read, JSON that cannot be parsed.
+    file that cannot be read, JSON that cannot be parsed. ``code`` is stable, for
+    programs (see :data:`atc_dmn.input_codes.INPUT_CODES`); the message is for people and may change.
     """
 
     def __init__(
@@ -43,7 +44,10 @@ class InputError(DmnError):
         allowed: Sequence[Any] = (),
         message: str = "",
         related: dict[str, Any] | None = None,
+        *,
+        code: str = "INPUT",
     ) -> None:
+        self.code = code
         self.field = field
         self.value = value
         self.allowed = tuple(allowed)
@@ -60,6 +64,7 @@ class InputError(DmnError):
     def to_dict(self) -> dict[str, Any]:
         return {
             **super().to_dict(),
+            "code": self.code,
             "field": self.field,
             "value": self.value,
             "allowed": [_code(a) for a in self.allowed],
@@ -143,3 +148,21 @@ class EvaluationError(DmnError):
 
 class EngineUnavailable(DmnError):
     """An optional engine was asked for but is not installed: neither the case nor the workbook is at fault."""
+
+
+class AuditError(DmnError):
+    """The audit log could not be written (disk full, no permission): the answer must not be given.
+
+    ``path`` is the log file, ``reason`` what the system said. A caller that
+    gets this withholds the answer, since an answer nobody can trace is worse
+    than none.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        self.message = f"cannot write the audit log {path}: {reason}"
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "path": self.path, "reason": self.reason}

@@ -56,6 +56,7 @@ class Normaliser:
                 _short(case),
                 (),
                 f"a case must be an object of input names and values, not {type(case).__name__}",
+                code="NOT_AN_OBJECT",
             )
         specs = self.specs
         out = self._defaults.copy()
@@ -67,7 +68,7 @@ class Normaliser:
                 out[key] = raw
                 continue
             if not isinstance(key, str):
-                raise InputError(str(key), raw, tuple(specs), f"input names must be text, not {key!r}")
+                raise InputError(str(key), raw, tuple(specs), f"input names must be text, not {key!r}", code="BAD_NAME")
             spec = specs.get(key)
             if spec is None:
                 close = difflib.get_close_matches(key, list(specs), n=1)
@@ -77,13 +78,14 @@ class Normaliser:
                     _short(raw),
                     tuple(specs),
                     f"unknown input '{_short(key)}'{hint} Known inputs: {', '.join(specs)}",
+                    code="UNKNOWN_INPUT",
                 )
             value = coerce(spec, raw)
             out[key] = spec.default if value is None else value
         for key in self._required:
             if out[key] is None:
                 spec = specs[key]
-                raise InputError(key, None, _allowed(spec), _required(spec))
+                raise InputError(key, None, _allowed(spec), _required(spec), code="REQUIRED")
         return out
 
 
@@ -116,6 +118,7 @@ def coerce(spec: InputSpec, raw: Any) -> Value:
                 raw[:40] + "...",
                 _allowed(spec),
                 f"{spec.key}: the value is {len(raw)} characters long; at most {MAX_STRING} are allowed",
+                code="TOO_LONG",
             )
         if raw == "":
             return None
@@ -133,10 +136,11 @@ def coerce(spec: InputSpec, raw: Any) -> Value:
                 _short(raw),
                 (True, False),
                 f"{spec.key}: {_show(raw)} is not a boolean; allowed: true, false (or yes, no)",
+                code="WRONG_TYPE",
             )
     elif kind == "category":
         if not isinstance(raw, str) or raw not in spec.allowed:
-            raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw))
+            raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw), code="NOT_ALLOWED")
         value = raw
     elif kind == "number":
         value = _number(spec, raw)
@@ -147,38 +151,45 @@ def coerce(spec: InputSpec, raw: Any) -> Value:
                 _short(raw),
                 (),
                 f"{spec.key}: {_show(raw)} is not a string; write it as text, e.g. {EXAMPLES[kind]}",
+                code="WRONG_TYPE",
             )
         value = raw
     elif kind in PARSERS:
         value = _temporal(spec, raw)
     else:
         if not isinstance(raw, str | bool | int | float):
-            raise InputError(spec.key, _short(raw), (), f"{spec.key}: a {type(raw).__name__} is not a value")
+            raise InputError(
+                spec.key, _short(raw), (), f"{spec.key}: a {type(raw).__name__} is not a value", code="WRONG_TYPE"
+            )
         value = raw
     if kind != "category" and spec.allowed and not contains(spec.allowed, value):
-        raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw))
+        raise InputError(spec.key, _short(raw), _allowed(spec), _not_allowed(spec, raw), code="NOT_ALLOWED")
     if (
         (kind == "number" or kind in PARSERS)
         and spec.test is not None
         and not spec.allowed
         and not spec.test.matches(value)
     ):
-        raise InputError(spec.key, raw, (), f"{spec.key}: {_show(raw)} is outside the allowed range {spec.test}")
+        raise InputError(
+            spec.key, raw, (), f"{spec.key}: {_show(raw)} is outside the allowed range {spec.test}", code="OUT_OF_RANGE"
+        )
     return value
 
 
 def _number(spec: InputSpec, raw: Any) -> Value:
     if isinstance(raw, bool):
-        raise InputError(spec.key, raw, _allowed(spec), f"{spec.key}: a boolean is not a number")
+        raise InputError(spec.key, raw, _allowed(spec), f"{spec.key}: a boolean is not a number", code="WRONG_TYPE")
     if isinstance(raw, str):
         try:
             raw = float(raw) if any(ch in raw for ch in ".eE") else int(raw)
         except ValueError:
             raise InputError(
-                spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a number"
+                spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a number", code="WRONG_TYPE"
             ) from None
     if not isinstance(raw, int | float) or (isinstance(raw, float) and not math.isfinite(raw)):
-        raise InputError(spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a finite number")
+        raise InputError(
+            spec.key, _short(raw), _allowed(spec), f"{spec.key}: {_show(raw)} is not a finite number", code="WRONG_TYPE"
+        )
     return raw
 
 
@@ -200,6 +211,7 @@ def _temporal(spec: InputSpec, raw: Any) -> Value:
             _short(raw),
             _allowed(spec),
             f"{spec.key}: {given} is not a {type_}; write it as {EXAMPLES[type_]}",
+            code="WRONG_TYPE",
         )
     return value
 

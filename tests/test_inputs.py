@@ -99,7 +99,7 @@ BOOLEAN_WORDS = [("true", True), ("false", False), ("yes", True), ("no", False)]
 SPELLINGS = [
     (spelling, value)
     for word, value in BOOLEAN_WORDS
-    for spelling in {word, word.upper(), word.capitalize(), word[0] + word[1:].upper()}
+    for spelling in dict.fromkeys([word, word.upper(), word.capitalize(), word[0] + word[1:].upper()])
 ]
 
 

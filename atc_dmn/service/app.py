@@ -1,0 +1,322 @@
+"""The HTTP routes: models, their schemas, evaluation (one case or a batch), health and readiness.
+
+Bodies are read by atc-dmn's own JSON reader (:func:`atc_dmn.cases.parse_json`),
+not by pydantic: it refuses a key given twice and nesting no case needs, and
+it names what it refuses, as the command line does. Evaluation runs on the
+event loop: a case takes microseconds, less than a thread hop would cost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..cases import MAX_DEPTH, parse_json
+from ..errors import DmnError, EvaluationError, InputError
+from ..feel_types import json_value
+from .config import ServeConfig
+from .gate import Gate
+from .openapi import openapi_document
+from .problems import ERROR_CODES, Problem, problem_of, status_of
+from .registry import ModelSlot, Registry, Serving
+from .reload import watch
+
+log = logging.getLogger("atc_dmn.service")
+JSON_TYPES = ("application/json", "text/json")
+
+
+def dumps(data: Any) -> bytes:
+    return json.dumps(data, ensure_ascii=False, default=json_value).encode()
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(dumps(data), status_code=status, media_type="application/json", headers=headers)
+
+
+def build_app(config: ServeConfig) -> FastAPI:
+    """The service for ``config``: models load in the background (``GET /ready`` says when)."""
+    registry = Registry(config.models)
+    audit = _audit_log(config.audit_log)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(_load(registry))]
+        if config.reload:
+            tasks.append(asyncio.create_task(watch(registry, stop, config.debounce_ms)))
+        try:
+            yield
+        finally:
+            stop.set()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            if audit is not None:
+                audit.close()
+
+    app = FastAPI(
+        title="atc-dmn decision service",
+        version=__version__,
+        description="Decision models authored as Excel workbooks (DMN decision tables), evaluated over HTTP.",
+        docs_url=None,  # FastAPI's docs pages load scripts from a CDN; the service serves only its own files
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.registry = registry
+    app.state.config = config
+    app.state.audit = audit
+    app.openapi = lambda: openapi_document(app, registry)  # type: ignore[method-assign]
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> Response:
+        return json_response(exc.body(), exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            problem = Problem("METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}")
+            return json_response(problem.body(), 405, {"Allow": (exc.headers or {}).get("Allow", "")})
+        problem = Problem("NOT_FOUND", f"no route {request.url.path}; see /openapi.json for the routes")
+        return json_response(problem.body(), 404)
+
+    @app.exception_handler(DmnError)
+    async def _ours(request: Request, exc: DmnError) -> Response:
+        if type(exc).__name__ == "AuditError":  # the answer could not be logged: it is not given
+            log.error("audit log failed", extra={"event": "audit_failed", "error": str(exc)})
+            return json_response(Problem("AUDIT_FAILED", "the audit log could not be written; retry later").body(), 503)
+        return await _crash(request, exc)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        rid = request.scope.get("atc_request_id")
+        log.error("internal error", exc_info=exc, extra={"event": "internal_error", "request_id": rid})
+        body = Problem("INTERNAL", f"the service failed on this request (request id {rid}); its log has the details")
+        return json_response(body.body(), 500)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return json_response(Problem("INPUT", "the request does not fit the route").body(), 422)
+
+    @app.get("/health", summary="Liveness: the process answers")
+    async def health() -> Response:
+        return json_response({"status": "ok"})
+
+    @app.get(
+        "/ready", summary="Readiness: every served model has loaded", responses={503: {"description": "not ready"}}
+    )
+    async def ready() -> Response:
+        states = {slot.identifier or slot.path: slot.current is not None for slot in registry.slots}
+        ok = registry.ready()
+        return json_response({"status": "ready" if ok else "loading", "models": states}, 200 if ok else 503)
+
+    @app.get("/models", summary="The served models: identity and serving state")
+    async def models() -> Response:
+        listed = [_summary(slot) for slot in registry.slots]
+        default = registry.default.identifier if registry.default else None
+        return json_response({"default": default, "models": listed})
+
+    @app.get(
+        "/models/{model_id}",
+        summary="One model: identity, inputs with allowed values, outputs, state",
+        responses={404: {"description": "no served model has this identifier"}},
+    )
+    async def model(model_id: str) -> Response:
+        slot = _slot(registry, model_id)
+        serving = slot.current
+        body = {**(serving.description if serving else {"model": None}), **slot.state()}
+        return json_response(body, headers=serving.headers if serving else None)
+
+    @app.get(
+        "/models/{model_id}/schema",
+        summary="A JSON Schema of one case for this model",
+        responses={
+            200: {"content": {"application/schema+json": {}}},
+            404: {"description": "no such model"},
+            503: {"description": "not loaded yet"},
+        },
+    )
+    async def schema(model_id: str) -> Response:
+        serving = _serving(_slot(registry, model_id))
+        return Response(dumps(serving.schema), media_type="application/schema+json", headers=serving.headers)
+
+    async def evaluate_with(slot: ModelSlot, request: Request) -> Response:
+        serving = _serving(slot)
+        data = parse_body(await read_body(request, config.max_body))
+        rid = request.scope.get("atc_request_id")
+        if isinstance(data, dict) and "cases" in data and len(data) == 1:
+            cases = data["cases"]
+            if not isinstance(cases, list):
+                raise Problem("NOT_AN_OBJECT", '"cases" must be an array of case objects', field="cases")
+            if len(cases) > config.max_cases:
+                raise Problem(
+                    "TOO_MANY_CASES",
+                    f"{len(cases)} cases in one request; at most {config.max_cases} are allowed",
+                    field="cases",
+                    limit=config.max_cases,
+                )
+            results = [_one(serving, case, audit, rid, f"item {i}") for i, case in enumerate(cases, start=1)]
+            body = {"model": serving.model.identity.to_dict(), "results": [r for r, _ in results]}
+            return json_response(body, headers=serving.headers)
+        if not isinstance(data, dict):
+            raise Problem("NOT_AN_OBJECT", 'the body must be one case object, or {"cases": [...]}')
+        item, status = _one(serving, data, audit, rid, None)
+        return json_response(item, status, serving.headers)
+
+    body_doc = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}}}
+    responses = {code: {"description": "an error"} for code in (400, 401, 404, 413, 415, 422, 503)}
+
+    @app.post(
+        "/models/{model_id}/evaluate",
+        summary='Evaluate one case, or {"cases": [...]}, with this model',
+        openapi_extra=body_doc,
+        responses=responses,
+    )
+    async def evaluate_model(model_id: str, request: Request) -> Response:
+        return await evaluate_with(_slot(registry, model_id), request)
+
+    @app.post(
+        "/evaluate",
+        summary="Evaluate with the default (first) model",
+        openapi_extra=body_doc,
+        responses=responses,
+    )
+    async def evaluate_default(request: Request) -> Response:
+        slot = registry.default
+        if slot is None:
+            raise Problem("UNKNOWN_MODEL", "no model is served")
+        return await evaluate_with(slot, request)
+
+    from .page import router as page_router
+
+    app.include_router(page_router)
+    return Gate(app, config.token)  # type: ignore[return-value]
+
+
+async def _load(registry: Registry) -> None:
+    try:
+        await asyncio.to_thread(registry.load_all)
+    except DmnError as error:
+        log.error("models not loaded", extra={"event": "load_failed", "error": str(error)})
+
+
+def _audit_log(path: str | None) -> Any:
+    if not path:
+        return None
+    from ..audit import AuditLog
+
+    return AuditLog(path)
+
+
+def _slot(registry: Registry, model_id: str) -> ModelSlot:
+    slot = registry.by_id.get(model_id)
+    if slot is None:
+        known = sorted(registry.by_id)
+        raise Problem(
+            "UNKNOWN_MODEL",
+            f"no served model '{model_id[:80]}'; served: {', '.join(known) or 'none yet'}",
+            field="model_id",
+            allowed=known,
+        )
+    return slot
+
+
+def _serving(slot: ModelSlot) -> Serving:
+    serving = slot.current
+    if serving is None:
+        raise Problem(
+            "MODEL_NOT_READY",
+            f"no version of {slot.identifier or slot.path.rsplit('/', 1)[-1]} has loaded yet",
+            refused=slot.refused,
+        )
+    return serving
+
+
+def _summary(slot: ModelSlot) -> dict[str, Any]:
+    state = slot.state()
+    return {"id": slot.identifier or None, **state}
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused past ``limit`` bytes (before reading it, when Content-Length says so)."""
+    kind = request.headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
+    if kind not in JSON_TYPES and not kind.endswith("+json"):
+        raise Problem(
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"the body is {kind[:60]}; send JSON with the header Content-Type: application/json",
+            allowed=["application/json"],
+        )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Problem("BODY_TOO_LARGE", f"the body is {declared} bytes; at most {limit} are allowed", limit=limit)
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise Problem("BODY_TOO_LARGE", f"the body is over {limit} bytes; at most {limit} are allowed", limit=limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_body(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Problem("BAD_JSON", f"the body is not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    if not text.strip():
+        raise Problem("BAD_JSON", 'the body is empty; send a case object, or {"cases": [...]}')
+    try:
+        return parse_json(text, "body", MAX_DEPTH + 1)
+    except InputError as error:
+        code = error.code if error.code in ERROR_CODES and ERROR_CODES[error.code][0] == 400 else "BAD_JSON"
+        raise Problem(code, error.message, field=error.field) from None
+
+
+def _one(serving: Serving, case: Any, audit: Any, rid: str | None, label: str | None) -> tuple[dict[str, Any], int]:
+    """One case's body and status: its result, or its error in place (audited either way)."""
+    model = serving.model
+    try:
+        if not isinstance(case, dict):
+            raise InputError(
+                None, None, (), "a case must be a JSON object of input names and values", code="NOT_AN_OBJECT"
+            )
+        result = model.evaluate(case)
+    except (InputError, EvaluationError) as error:
+        if audit is not None:
+            audit.record(
+                identity=model.identity,
+                source="serve",
+                inputs=case if isinstance(case, dict) else None,
+                error=error,
+                request_id=rid,
+                case=label,
+            )
+        problem = problem_of(error)
+        if label is not None:
+            problem["case"] = label
+        if isinstance(error, EvaluationError):
+            log.error(
+                "no decision",
+                extra={
+                    "event": "no_decision",
+                    "model": model.identity.identifier,
+                    "version": model.identity.version,
+                    "request_id": rid,
+                },
+            )
+        return {"error": problem, "model": model.identity.to_dict()}, status_of(error)
+    if audit is not None:
+        audit.record(
+            identity=model.identity, source="serve", inputs=result.inputs, result=result, request_id=rid, case=label
+        )
+    return result.to_dict(), 200

@@ -1,0 +1,178 @@
+"""The served models: one slot per workbook, switched atomically when the file changes.
+
+A slot's :attr:`ModelSlot.current` is replaced in one assignment, so a
+request that read it keeps the model it started with and the next one sees
+the new model: no request waits for a reload and none sees half of one. A
+workbook that does not load is refused: the slot keeps serving the last good
+model and remembers the refusal for ``GET /models/{id}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..api import load_model
+from ..engine import DecisionModel
+from ..errors import DmnError, ModelError
+from .config import ServeError
+from .describe import case_schema, description
+
+log = logging.getLogger("atc_dmn.service")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Serving:
+    """One loaded model with what the service says of it, prepared once per load."""
+
+    model: DecisionModel
+    description: dict[str, Any]
+    schema: dict[str, Any]
+    headers: dict[str, str]
+    since: str
+
+
+@dataclass
+class ModelSlot:
+    """One served workbook: the model it serves now, and the last refused version of the file."""
+
+    path: str
+    identifier: str = ""
+    current: Serving | None = None
+    refused: dict[str, Any] | None = None
+    reloads: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def load(self) -> bool:
+        """Load the file now; switch to it if it loads and validates. True when it switched."""
+        with self._lock:  # two reloads of one file never race: the later one wins
+            try:
+                sha = hashlib.sha256(Path(self.path).read_bytes()).hexdigest()
+            except OSError as exc:
+                self._refuse(None, [{"code": "FILE", "message": f"cannot read {self.path}: {exc.strerror}"}])
+                return False
+            if self.current is not None and self.current.model.identity.sha256 == sha:
+                return False  # touched, or saved unchanged
+            try:
+                model = load_model(self.path)
+            except ModelError as error:
+                self._refuse(sha, _findings(error))
+                return False
+            except DmnError as error:
+                self._refuse(sha, [{"code": "MODEL", "message": str(error)}])
+                return False
+            ident = model.identity.identifier or model.identity.name
+            if self.identifier and ident != self.identifier:
+                self._refuse(
+                    sha,
+                    [
+                        {
+                            "code": "IDENTIFIER_CHANGED",
+                            "message": f"the workbook's Model identifier changed from '{self.identifier}' to "
+                            f"'{ident}': a served model keeps its identifier (serve the new one beside it)",
+                        }
+                    ],
+                )
+                return False
+            self.identifier = ident
+            self.current = _serving(model)
+            self.refused = None
+            self.reloads += 1
+            log.info(
+                "model loaded",
+                extra={"event": "model_loaded", "model": ident, "version": model.identity.version, "sha256": sha},
+            )
+            return True
+
+    def _refuse(self, sha: str | None, findings: list[dict[str, Any]]) -> None:
+        self.refused = {"sha256": sha, "time": _now(), "findings": findings}
+        log.error(
+            "model refused",
+            extra={
+                "event": "model_refused",
+                "model": self.identifier or Path(self.path).name,
+                "sha256": sha,
+                "findings": findings,
+            },
+        )
+
+    def state(self) -> dict[str, Any]:
+        """Which version serves, since when, and the refused version of the file, if any."""
+        serving = self.current
+        return {
+            "serving": None if serving is None else {**serving.model.identity.to_dict(), "since": serving.since},
+            "refused": self.refused,
+        }
+
+
+def _serving(model: DecisionModel) -> Serving:
+    ident = model.identity
+    headers = {
+        "X-Model-Id": ident.identifier or ident.name,
+        "X-Model-Version": ident.version,
+        "X-Model-SHA256": ident.sha256,
+    }
+    return Serving(model, description(model), case_schema(model), headers, _now())
+
+
+def _findings(error: ModelError) -> list[dict[str, Any]]:
+    found = error.findings or (error,)
+    return [
+        {
+            "code": getattr(f, "code", "MODEL"),
+            "location": getattr(f, "location", "") or "",
+            "message": " ".join(str(getattr(f, "message", f)).split()),
+            "hint": getattr(f, "hint", "") or "",
+        }
+        for f in found
+    ]
+
+
+class Registry:
+    """Every served model by identifier; the first one given is the default."""
+
+    def __init__(self, paths: tuple[str, ...]) -> None:
+        self.slots = [ModelSlot(p) for p in paths]
+        self.by_id: dict[str, ModelSlot] = {}
+        self.loaded = threading.Event()
+
+    def load_all(self) -> None:
+        """Load every model (at start); two files with one identifier is a configuration error."""
+        try:
+            self._load_all()
+        finally:
+            self.loaded.set()
+
+    def _load_all(self) -> None:
+        for slot in self.slots:
+            slot.load()
+            if not slot.identifier:
+                continue
+            other = self.by_id.get(slot.identifier)
+            if other is not None and other is not slot:
+                raise ServeError(
+                    f"{other.path} and {slot.path} have the same Model identifier '{slot.identifier}': "
+                    "give each served workbook its own (Model sheet, Identifier)",
+                    "--model",
+                )
+            self.by_id[slot.identifier] = slot
+
+    @property
+    def default(self) -> ModelSlot | None:
+        return self.slots[0] if self.slots else None
+
+    def slot_for_path(self, path: str) -> ModelSlot | None:
+        return next((s for s in self.slots if s.path == path), None)
+
+    def ready(self) -> bool:
+        """Every model has a version serving (after the first load; a refused reload keeps it ready)."""
+        return self.loaded.is_set() and all(s.current is not None for s in self.slots)

@@ -1,0 +1,78 @@
+"""Run the service with uvicorn: check what can be checked before listening, then start the workers.
+
+The models are loaded once here first, so that a broken workbook, two
+models with one identifier or a missing token stops the command with a
+clear message and an exit status before any port is opened; the workers
+then load them again, from the cache, each on its own.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from ..errors import EngineUnavailable
+from .config import CONFIG_ENV, ServeConfig, ServeError, check_exposure
+
+
+def app():
+    """uvicorn's application factory (``atc_dmn.service.run:app``)."""
+    from . import create_app
+    from .gate import configure_logging
+
+    configure_logging()
+    return create_app(ServeConfig.from_env())
+
+
+def preflight(config: ServeConfig) -> list[str]:
+    """Load every model once (refusing a broken one with its findings); the identifiers, in order."""
+    from ..api import load_model
+
+    ids: dict[str, str] = {}
+    for path in config.models:
+        model = load_model(path)
+        ident = model.identity.identifier or model.identity.name
+        if ident in ids:
+            raise ServeError(
+                f"{ids[ident]} and {path} have the same Model identifier '{ident}': give each served "
+                "workbook its own (Model sheet, Identifier)",
+                "--model",
+            )
+        ids[ident] = path
+    return list(ids)
+
+
+def serve(config: ServeConfig) -> None:
+    """Check, then listen until interrupted."""
+    try:
+        import uvicorn
+    except ImportError:
+        raise EngineUnavailable("the service needs its extra: pip install 'atc-dmn[serve]'") from None
+    try:
+        import fastapi  # noqa: F401
+    except ImportError:
+        raise EngineUnavailable("the service needs its extra: pip install 'atc-dmn[serve]'") from None
+    if config.workers < 1:
+        raise ServeError(f"--workers {config.workers}: give 1 or more", "--workers")
+    check_exposure(config)
+    ids = preflight(config)
+    os.environ[CONFIG_ENV] = config.to_env()
+    where = f"http://{config.host}:{config.port}"
+    print(
+        f"atc-dmn serve: {', '.join(ids)} at {where} ({config.workers} worker{'s' if config.workers > 1 else ''}"
+        f"{', token required' if config.token else ''}{', audit log ' + config.audit_log if config.audit_log else ''})",
+        file=sys.stderr,
+        flush=True,
+    )
+    uvicorn.run(
+        "atc_dmn.service.run:app",
+        factory=True,
+        host=config.host,
+        port=config.port,
+        workers=config.workers if config.workers > 1 else None,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
