@@ -2,8 +2,8 @@
 
 Exit status: 0 success, 1 failed checks, 2 a bad case or command line,
 3 a bad workbook, 4 an optional engine that is not installed, 5 standard
-output could not be written. The library's errors carry no exit status: the
-mapping is here. A user's mistake never shows a traceback.
+output or the audit log could not be written. The library's errors carry no
+exit status: the mapping is here. A user's mistake never shows a traceback.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import DmnError, EngineUnavailable, EvaluationError, InputError, ModelError
+from .errors import AuditError, DmnError, EngineUnavailable, EvaluationError, InputError, ModelError
 from .feel_types import json_value  # json.dumps' default: dates and durations as ISO 8601 text
 from .feel_value import show
 
@@ -30,7 +30,7 @@ EXIT_FAILED_CHECKS = 1
 EXIT_BAD_CASE = 2  # also click's status for a bad command line
 EXIT_BAD_WORKBOOK = 3
 EXIT_NO_ENGINE = 4
-EXIT_OUTPUT = 5
+EXIT_OUTPUT = 5  # also for an audit log that cannot be written: no answer is given unlogged
 # Writing standard output failed: a full disk or quota, a file too large, a reader that went away.
 OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EPIPE})
 
@@ -41,6 +41,8 @@ def exit_status(error: DmnError) -> int:
         return EXIT_BAD_CASE
     if isinstance(error, EngineUnavailable):
         return EXIT_NO_ENGINE
+    if isinstance(error, AuditError):
+        return EXIT_OUTPUT
     if isinstance(error, ModelError | EvaluationError):
         return EXIT_BAD_WORKBOOK
     return EXIT_FAILED_CHECKS
@@ -116,6 +118,15 @@ model_option = click.option(
     help="Workbook to use (default: the shipped ATC model).",
 )
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+audit_option = click.option(
+    "--audit-log",
+    "audit_path",
+    metavar="FILE",
+    envvar="ATC_DMN_AUDIT_LOG",
+    type=click.Path(),  # a folder or a missing folder is the log's own error (exit 5), as for the env variable
+    default=None,
+    help="Append one JSON line per evaluation (inputs, decision, rules fired, model) before answering.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,9 +164,15 @@ def main() -> None:
     show_default=True,
     help="pydmnrules evaluates through the reference engine (slow to start).",
 )
+@audit_option
 @handle_errors
 def evaluate(
-    model_path: str | None, case_source: str | None, assignments: tuple[str, ...], fmt: str, engine: str
+    model_path: str | None,
+    case_source: str | None,
+    assignments: tuple[str, ...],
+    fmt: str,
+    engine: str,
+    audit_path: str | None,
 ) -> None:
     """Recommend for one patient case, with the reasons and citations.
 
@@ -165,23 +182,34 @@ def evaluate(
       atc-dmn evaluate --case patient.json --format json
       echo '{"diagnosis_confirmed": true, "stage": "IVB"}' | atc-dmn evaluate --case -
     """
+    from .audit import AuditLog
     from .cases import parse_assignments, parse_case_json, read_text
 
+    audit = AuditLog.from_option(audit_path)  # opened first: a log that cannot be written stops us before any work
     case: dict[str, Any] = {}
     if case_source is not None:
         try:
             text = read_text(case_source)
         except InputError as error:
-            raise InputError(error.field, error.value, error.allowed, f"--case: {error.message}") from None
+            raise InputError(
+                error.field, error.value, error.allowed, f"--case: {error.message}", code=error.code
+            ) from None
         case = parse_case_json(text, "standard input" if case_source == "-" else case_source)
     case.update(parse_assignments(assignments))
     model = _load(model_path)
-    if engine == "pydmnrules":
-        from .reference import evaluate_reference
+    try:
+        if engine == "pydmnrules":
+            from .reference import evaluate_reference
 
-        result = evaluate_reference(model, case)
-    else:
-        result = model.evaluate(case)
+            result = evaluate_reference(model, case)
+        else:
+            result = model.evaluate(case)
+    except (InputError, EvaluationError) as error:
+        if audit is not None:
+            audit.record(identity=model.identity, source="evaluate", inputs=case, error=error)
+        raise
+    if audit is not None:
+        audit.record(identity=model.identity, source="evaluate", inputs=case, result=result)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=json_value))
     else:
@@ -222,11 +250,13 @@ def inputs(model_path: str | None, fmt: str) -> None:
     help="Output format: one JSON result per line, or CSV with one column per output.",
 )
 @click.option("--input-format", type=click.Choice(["auto", "jsonl", "json", "csv"]), default="auto", show_default=True)
+@audit_option
 @handle_errors
-def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) -> None:
+def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str, audit_path: str | None) -> None:
     """Evaluate every case of a JSON Lines, JSON array or CSV file ('-' for standard input).
 
-    Every case gets a line of output, in order: its result or its error.
+    Every case gets a line of output, in order: its result or its error
+    (and, with --audit-log, a line in the log before its output line).
     Exit status 2 if any case was refused.
 
     \b
@@ -235,8 +265,10 @@ def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) 
     """
     import csv
 
+    from .audit import AuditLog
     from .cases import guess_format, iter_cases, read_text
 
+    audit = AuditLog.from_option(audit_path)
     model = _load(model_path)
     text = read_text(cases_file)
     records = iter_cases(text, guess_format(cases_file, text) if input_format == "auto" else input_format)
@@ -253,6 +285,14 @@ def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str) 
                 result = model.evaluate(rec.case or {})
             except InputError as exc:
                 error = exc
+            except EvaluationError as exc:  # a gap in the tables stops the run (exit 3), logged first
+                if audit is not None:
+                    audit.record(identity=model.identity, source="batch", inputs=rec.case, error=exc, case=rec.label)
+                raise
+        if audit is not None:
+            audit.record(
+                identity=model.identity, source="batch", inputs=rec.case, result=result, error=error, case=rec.label
+            )
         if error is not None:
             refused += 1
         if writer:

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from .errors import InputError
 from .feel_value import code as _code
 
 if TYPE_CHECKING:
@@ -116,6 +117,100 @@ def trace_of(steps: list[Step]) -> tuple[TableTrace, ...]:
     return tuple(traces)
 
 
+_RESULT_KEYS = ("decision", "text", "inputs", "trace", "references", "reference_list", "model", "notice")
+_IDENTITY_KEYS = ("name", "identifier", "version", "effective_date", "sha256")
+_TRACE_KEYS = ("table", "sheet", "hit_policy", "inputs", "rules", "outputs")
+_RULE_KEYS = ("id", "sheet", "row", "annotation", "citations", "annotations")
+
+
+class _Reader:
+    """Read a :meth:`Result.to_dict` dict part by part, naming the first key that is missing or of the wrong type.
+
+    Strict both ways: a key it does not know is refused too, since dropping it would make the
+    round trip silently lose what the sender said.
+    """
+
+    def __init__(self, data: Any) -> None:
+        self.data = self._object(data, "result", _RESULT_KEYS)
+
+    @staticmethod
+    def _fail(where: str, value: Any, message: str) -> InputError:
+        return InputError(where, value, (), f"not a result: {where} {message}", code="BAD_RESULT")
+
+    def _object(self, value: Any, where: str, keys: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            if where == "result":  # the whole thing: no one key is at fault
+                raise InputError(
+                    None, value, (), f"not a result: {type(value).__name__}, not an object", code="BAD_RESULT"
+                )
+            raise self._fail(where, value, f"must be an object, not {type(value).__name__}")
+        for key in keys:
+            if key not in value:
+                raise self._fail(f"{where}.{key}" if where != "result" else key, None, "is missing")
+        extra = [k for k in value if k not in keys]
+        if extra:
+            name = f"{where}.{extra[0]}" if where != "result" else str(extra[0])
+            raise self._fail(name, value[extra[0]], "is not part of a result")
+        return dict(value)
+
+    def _typed(self, value: Any, where: str, kind: type | tuple[type, ...], what: str) -> Any:
+        # bool is an int in Python, never a row number or a citation (and no part of a result is a bool).
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise self._fail(where, value, f"must be {what}, not {type(value).__name__}")
+        return value
+
+    def mapping(self, key: str) -> dict[str, Any]:
+        return dict(self._typed(self.data[key], key, Mapping, "an object"))
+
+    def text(self, key: str) -> str:
+        return self._typed(self.data[key], key, str, "text")
+
+    def _list(self, value: Any, where: str) -> list[Any]:
+        return self._typed(value, where, list | tuple, "a list")
+
+    def identity(self) -> ModelIdentity:
+        ident = self._object(self.data["model"], "model", _IDENTITY_KEYS)
+        values = [self._typed(ident[k], f"model.{k}", str, "text") for k in _IDENTITY_KEYS]
+        return ModelIdentity(*values, path="")
+
+    def trace(self) -> tuple[TableTrace, ...]:
+        steps = []
+        for i, item in enumerate(self._list(self.data["trace"], "trace")):
+            where = f"trace[{i}]"
+            step = self._object(item, where, _TRACE_KEYS)
+            table, sheet, hit_policy = (self._typed(step[k], f"{where}.{k}", str, "text") for k in _TRACE_KEYS[:3])
+            inputs, outputs = (
+                dict(self._typed(step[k], f"{where}.{k}", Mapping, "an object")) for k in _TRACE_KEYS[3::2]
+            )
+            rules = tuple(
+                self._rule(r, f"{where}.rules[{j}]") for j, r in enumerate(self._list(step["rules"], f"{where}.rules"))
+            )
+            steps.append(TableTrace(table, sheet, hit_policy, inputs, rules, outputs))
+        return tuple(steps)
+
+    def _rule(self, item: Any, where: str) -> FiredRule:
+        rule = self._object(item, where, _RULE_KEYS)
+        rid, sheet = (self._typed(rule[k], f"{where}.{k}", str, "text") for k in ("id", "sheet"))
+        row = self._typed(rule["row"], f"{where}.row", int, "a row number")
+        annotation = self._typed(rule["annotation"], f"{where}.annotation", str, "text")
+        citations = tuple(
+            self._typed(c, f"{where}.citations[{k}]", int | str, "a citation number or label")
+            for k, c in enumerate(self._list(rule["citations"], f"{where}.citations"))
+        )
+        notes = self._typed(rule["annotations"], f"{where}.annotations", Mapping, "an object")
+        return FiredRule(rid, sheet, row, annotation, citations, dict(notes))
+
+    def references(self) -> tuple[dict[str, Any], ...]:
+        return self._objects("references")
+
+    def reference_list(self) -> tuple[dict[str, Any], ...]:
+        return self._objects("reference_list")
+
+    def _objects(self, key: str) -> tuple[dict[str, Any], ...]:
+        items = self._list(self.data[key], key)
+        return tuple(dict(self._typed(x, f"{key}[{i}]", Mapping, "an object")) for i, x in enumerate(items))
+
+
 class Result:
     """The recommendation for one case.
 
@@ -125,14 +220,38 @@ class Result:
     identifies the workbook; ``notice`` is the model's standing disclaimer.
     """
 
+    # What a result rebuilt by :meth:`from_dict` was sent, where a live one asks its model.
+    _notice: str = ""
+    _reference_list: tuple[dict[str, Any], ...] = ()
+
     def __init__(
         self, model: Model, identity: ModelIdentity, inputs: dict[str, Any], decision: dict[str, Any], steps: list[Step]
     ) -> None:
-        self._model = model
+        self._model: Model | None = model  # None for a result rebuilt by from_dict
         self._steps = steps
         self._inputs = inputs
         self.decision: dict[str, Any] = decision
         self.model: ModelIdentity = identity
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Result:
+        """Rebuild a result from its :meth:`to_dict` JSON, with no model at hand (a client, an audit replay).
+
+        ``Result.from_dict(d).to_dict() == d``. The identity's ``path`` is empty: the dict does not carry it.
+        A dict that is not such a result is an :class:`InputError` (code ``BAD_RESULT``) naming the key.
+        """
+        read = _Reader(data)
+        result = cls.__new__(cls)
+        result._model = None
+        result._steps = []
+        result._inputs = read.mapping("inputs")
+        result.decision = read.mapping("decision")
+        result.model = read.identity()
+        # What a live result works out from its model on demand, taken as it was sent.
+        result.__dict__.update(text=read.mapping("text"), trace=read.trace(), references=read.references())
+        result._notice = read.text("notice")
+        result._reference_list = read.reference_list()
+        return result
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -141,7 +260,7 @@ class Result:
 
     @property
     def notice(self) -> str:
-        return self._model.info.notice
+        return self._model.info.notice if self._model is not None else self._notice
 
     @cached_property
     def text(self) -> dict[str, Any]:
@@ -157,6 +276,15 @@ class Result:
     @cached_property
     def trace(self) -> tuple[TableTrace, ...]:
         return trace_of(self._steps)
+
+    def fired(self) -> list[tuple[str, list[str]]]:
+        """Each table's name with the ids of the rules that fired, in order: what an audit line keeps.
+
+        Read from the evaluation's steps, without building the full :attr:`trace` a person reads.
+        """
+        if self._model is None or "trace" in self.__dict__:
+            return [(t.table, [r.id for r in t.rules]) for t in self.trace]
+        return [(ct.table.name, [ct.table.rules[i].id for i in hits]) for ct, _, hits, _ in self._steps]
 
     @cached_property
     def references(self) -> tuple[dict[str, Any], ...]:
@@ -184,6 +312,8 @@ class Result:
     @property
     def reference_list(self) -> tuple[dict[str, Any], ...]:
         """The source's reference list as it gives it (labelled A, B, ...), then the model's own sources."""
+        if self._model is None:
+            return self._reference_list
         return tuple(asdict(ref) for ref in self._model.references)
 
     def to_dict(self) -> dict[str, Any]:

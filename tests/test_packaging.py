@@ -63,6 +63,12 @@ def test_wheel_contains_the_workbook_and_the_command(wheel):
     assert not any(n.startswith("tests/") for n in names)
 
 
+def test_wheel_declares_its_type_hints(wheel):
+    # PEP 561: type checkers read an installed package's annotations only when it carries py.typed.
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("atc_dmn/py.typed") == b""
+
+
 def test_installed_wheel_finds_its_own_workbook(wheel, tmp_path, model):
     site = tmp_path / "site"
     with zipfile.ZipFile(wheel) as zf:
