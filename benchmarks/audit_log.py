@@ -81,7 +81,7 @@ def main() -> None:
             lines = sum(1 for _ in written)
     print(f"evaluate alone:            {bare:8.2f} µs per case")
     print(f"evaluate + audit record:   {both:8.2f} µs per case")
-    print(f"audit record (a result):   {record:8.2f} µs per record (trace already built)")
+    print(f"audit record (a result):   {record:8.2f} µs per record (the case evaluated beforehand)")
     print(f"audit record (a refusal):  {refusal:8.2f} µs per record")
     print(f"{lines:,} lines, {size / lines:.0f} bytes per line on average")
 
