@@ -10,14 +10,17 @@
 from __future__ import annotations
 
 from .api import load_model, shipped_model_path
+from .audit import AuditLog
 from .engine import DecisionModel
-from .errors import DmnError, EvaluationError, InputError, ModelError
+from .errors import AuditError, DmnError, EvaluationError, InputError, ModelError
 from .model import InputSpec
 from .result import FiredRule, ModelIdentity, Result, TableTrace
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditError",
+    "AuditLog",
     "DecisionModel",
     "DmnError",
     "EvaluationError",

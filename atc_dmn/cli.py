@@ -507,5 +507,11 @@ def _text(value: Any) -> str:
     return "[" + ", ".join(map(str, value)) + "]" if isinstance(value, list) else show(value)
 
 
+# `atc-dmn serve` lives with the service (atc_dmn/service/command.py); it imports FastAPI only when it runs.
+from .service.command import serve  # noqa: E402
+
+main.add_command(serve)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -19,7 +19,8 @@ def test_every_error_code_has_a_row_with_its_status():
 def test_every_input_error_code_has_a_service_status():
     from atc_dmn.input_codes import INPUT_CODES
 
-    # The file-only codes are the command line's (BAD_RESULT: Result.from_dict's); every code a case in a body can raise has a status.
+    # The file-only codes are the command line's (BAD_RESULT: Result.from_dict's);
+    # every code a case in a body can raise has a status.
     body_codes = set(INPUT_CODES) - {"BAD_CSV", "BAD_ASSIGNMENT", "UNREADABLE", "BAD_RESULT"}
     assert body_codes <= set(ERROR_CODES)
 
