@@ -22,9 +22,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..cases import MAX_DEPTH, parse_json
-from ..errors import DmnError, EvaluationError, InputError
+from ..errors import DmnError, InputError
 from ..feel_types import json_value
+from ..result import Result
 from .config import ServeConfig
+from .evaluation import evaluate_audited
 from .gate import Gate
 from .openapi import openapi_document
 from .problems import ERROR_CODES, Problem, problem_of, status_of
@@ -284,39 +286,10 @@ def parse_body(body: bytes) -> Any:
 
 def _one(serving: Serving, case: Any, audit: Any, rid: str | None, label: str | None) -> tuple[dict[str, Any], int]:
     """One case's body and status: its result, or its error in place (audited either way)."""
-    model = serving.model
-    try:
-        if not isinstance(case, dict):
-            raise InputError(
-                None, None, (), "a case must be a JSON object of input names and values", code="NOT_AN_OBJECT"
-            )
-        result = model.evaluate(case)
-    except (InputError, EvaluationError) as error:
-        if audit is not None:
-            audit.record(
-                identity=model.identity,
-                source="serve",
-                inputs=case if isinstance(case, dict) else None,
-                error=error,
-                request_id=rid,
-                case=label,
-            )
-        problem = problem_of(error)
-        if label is not None:
-            problem["case"] = label
-        if isinstance(error, EvaluationError):
-            log.error(
-                "no decision",
-                extra={
-                    "event": "no_decision",
-                    "model": model.identity.identifier,
-                    "version": model.identity.version,
-                    "request_id": rid,
-                },
-            )
-        return {"error": problem, "model": model.identity.to_dict()}, status_of(error)
-    if audit is not None:
-        audit.record(
-            identity=model.identity, source="serve", inputs=result.inputs, result=result, request_id=rid, case=label
-        )
-    return result.to_dict(), 200
+    answer = evaluate_audited(serving, case, audit, rid, label)
+    if isinstance(answer, Result):
+        return answer.to_dict(), 200
+    problem = problem_of(answer)
+    if label is not None:
+        problem["case"] = label
+    return {"error": problem, "model": serving.model.identity.to_dict()}, status_of(answer)

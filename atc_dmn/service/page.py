@@ -21,10 +21,11 @@ from urllib.parse import parse_qs, quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ..errors import EvaluationError, InputError
+from ..errors import InputError
 from ..feel_types import EXAMPLES, json_value
 from ..model import InputSpec
 from ..result import Result
+from .evaluation import evaluate_audited
 from .problems import Problem, status_of
 from .registry import ModelSlot, Registry, Serving
 
@@ -160,20 +161,12 @@ def _browser_text(spec: InputSpec, text: str) -> str:
 
 
 def _evaluate(request: Request, serving: Serving, case: dict[str, Any]) -> Result | PageError:
-    """The model's answer for the case, audited as the API audits it (source "serve", the request id)."""
-    model = serving.model
-    audit = request.app.state.audit
-    rid = request.scope.get("atc_request_id")
-    try:
-        result = model.evaluate(case)
-    except (InputError, EvaluationError) as error:
-        if audit is not None:
-            audit.record(identity=model.identity, source="serve", inputs=case, error=error, request_id=rid)
-        field = error.field if isinstance(error, InputError) else None
-        return PageError(str(getattr(error, "message", "") or error), status_of(error), field)
-    if audit is not None:
-        audit.record(identity=model.identity, source="serve", inputs=result.inputs, result=result, request_id=rid)
-    return result
+    """The model's answer for the case, evaluated and audited as the API does it (source "serve", the request id)."""
+    answer = evaluate_audited(serving, case, request.app.state.audit, request.scope.get("atc_request_id"))
+    if isinstance(answer, Result):
+        return answer
+    field = answer.field if isinstance(answer, InputError) else None
+    return PageError(str(getattr(answer, "message", "") or answer), status_of(answer), field)
 
 
 def _choose(request: Request, wanted: str | None) -> tuple[ModelSlot, Serving] | Response:
