@@ -182,7 +182,7 @@ def _load(text: str, max_depth: int) -> Any:
             code="TOO_DEEP",
         )
     try:
-        return json.loads(text, object_pairs_hook=_object, parse_int=_integer)
+        return json.loads(text, object_pairs_hook=_object, parse_int=_integer, parse_constant=_constant)
     except RecursionError:  # not reached after the depth check; kept so that no text can raise it
         raise InputError(None, None, (), f"the JSON is nested too deeply; {_ALLOWED}", code="TOO_DEEP") from None
 
@@ -240,6 +240,11 @@ class _LongInteger:
 
     def __repr__(self) -> str:
         return f"<a number of {len(self.digits)} digits>"
+
+
+def _constant(name: str) -> Any:
+    """NaN and Infinity: Python's json reads them, but they are not JSON (RFC 8259) and no value."""
+    raise InputError(None, name, (), f"{name} is not JSON: write a number, or null for unknown", code="BAD_JSON")
 
 
 def _integer(digits: str) -> int | _LongInteger:

@@ -405,6 +405,33 @@ def test_json_with_a_charset_is_accepted(client):
     assert response.status_code == 200
 
 
+def test_json_in_another_charset_is_415(client):
+    body = '{"stage": "IVB"}'.encode("latin-1")
+    response = client.post("/evaluate", content=body, headers={"content-type": "application/json; charset=latin-1"})
+    error = error_of(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+    assert "UTF-8" in error["message"]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(client, constant):
+    # Python's json module reads them; RFC 8259 does not: a 400, not a value the model then refuses.
+    error = error_of(post(client, f'{{"stage": "IVB", "resectable": {constant}}}'), 400, "BAD_JSON")
+    assert constant.lstrip("-") in error["message"]
+
+
+def test_an_unreadable_body_sent_to_a_model_still_names_the_model(client, copy_path):
+    response = post(client, "{", f"/models/{COPY_ID}/evaluate")
+    error_of(response, 400, "BAD_JSON")
+    assert response.headers["x-model-id"] == COPY_ID
+    assert response.headers["x-model-sha256"] == sha256_of(copy_path)
+    assert response.json()["model"]["identifier"] == COPY_ID
+
+
+def test_probes_answer_head(client):
+    assert client.head("/health").status_code == 200
+    assert client.head("/ready").status_code == 200
+
+
 def test_unknown_model_is_404_listing_the_served_ones(client):
     for response in (post(client, "{}", "/models/atc-treatmnet/evaluate"), client.get("/models/atc-treatmnet")):
         error = error_of(response, 404, "UNKNOWN_MODEL")

@@ -134,6 +134,7 @@ def test_reload_refuses_broken_saves_keeps_serving_and_switches_to_a_good_one(tm
         before = state(service.url)
         assert before["serving"]["sha256"] == good_sha
         assert before["refused"] is None
+        assert before["reloads"] == 0
 
         # 1. Excel's save of a workbook with an error: refused, located; the old model keeps serving.
         save_like_excel(served, versions["broken"])
@@ -166,11 +167,11 @@ def test_reload_refuses_broken_saves_keeps_serving_and_switches_to_a_good_one(tm
         assert load.versions_since(0) == {spec_oracle.MODEL_VERSION}
 
         # 3. Excel's lock file appears (the workbook is opened again): nothing is reloaded.
-        events = len([r for r in service.records() if r.get("event") in ("model_loaded", "model_refused")])
+        events = len([r for r in service.records() if r.get("event") in ("model_loaded", "model_reloaded", "model_refused")])
         (served.parent / "~$copy.xlsx").write_bytes(b"\x00a clinician\x00" * 10)
         time.sleep(1.0)  # three debounce periods
         assert state(service.url) == partial
-        after = [r for r in service.records() if r.get("event") in ("model_loaded", "model_refused")]
+        after = [r for r in service.records() if r.get("event") in ("model_loaded", "model_reloaded", "model_refused")]
         assert len(after) == events
 
         # 4. A good edit saved as Excel saves: new answers carry its version within seconds.
@@ -184,6 +185,7 @@ def test_reload_refuses_broken_saves_keeps_serving_and_switches_to_a_good_one(tm
         assert final["serving"]["sha256"] == sha256_of(versions["edited"])
         assert final["serving"]["version"] == NEW_VERSION
         assert final["refused"] is None
+        assert final["reloads"] == 1  # the refused saves and the lock file switched nothing
     assert load.failures == []
     assert len(load) > 100
 

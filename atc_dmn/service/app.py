@@ -46,14 +46,17 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def build_app(config: ServeConfig) -> FastAPI:
-    """The service for ``config``: models load in the background (``GET /ready`` says when)."""
+    """The service for ``config``: each worker loads the models before it takes requests."""
     registry = Registry(config.models)
     audit = _audit_log(config.audit_log)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(_load(registry))]
+        # Loaded before the worker takes requests: with several workers, /ready may be asked of any of them.
+        # (The command line loaded every file once already, so this reads the cache: milliseconds.)
+        await _load(registry)
+        tasks = []
         if config.reload:
             tasks.append(asyncio.create_task(watch(registry, stop, config.debounce_ms)))
         try:
@@ -81,7 +84,7 @@ def build_app(config: ServeConfig) -> FastAPI:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:
-        return json_response(exc.body(), exc.status)
+        return json_response(exc.body(), exc.status, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -109,12 +112,15 @@ def build_app(config: ServeConfig) -> FastAPI:
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
         return json_response(Problem("INPUT", "the request does not fit the route").body(), 422)
 
-    @app.get("/health", summary="Liveness: the process answers")
+    @app.api_route("/health", methods=["GET", "HEAD"], summary="Liveness: the process answers")
     async def health() -> Response:
         return json_response({"status": "ok"})
 
-    @app.get(
-        "/ready", summary="Readiness: every served model has loaded", responses={503: {"description": "not ready"}}
+    @app.api_route(
+        "/ready",
+        methods=["GET", "HEAD"],
+        summary="Readiness: every served model has loaded",
+        responses={503: {"description": "not ready"}},
     )
     async def ready() -> Response:
         states = {slot.identifier or slot.path: slot.current is not None for slot in registry.slots}
@@ -153,7 +159,12 @@ def build_app(config: ServeConfig) -> FastAPI:
 
     async def evaluate_with(slot: ModelSlot, request: Request) -> Response:
         serving = _serving(slot)
-        data = parse_body(await read_body(request, config.max_body))
+        try:
+            data = parse_body(await read_body(request, config.max_body))
+        except Problem as problem:  # a body the service cannot read still names the model it was sent to
+            problem.headers = serving.headers
+            problem.model = serving.model.identity.to_dict()
+            raise
         rid = request.scope.get("atc_request_id")
         if isinstance(data, dict) and "cases" in data and len(data) == 1:
             cases = data["cases"]
@@ -250,12 +261,20 @@ def _summary(slot: ModelSlot) -> dict[str, Any]:
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, refused past ``limit`` bytes (before reading it, when Content-Length says so)."""
-    kind = request.headers.get("content-type", "application/json").split(";", 1)[0].strip().lower()
+    kind, _, params = request.headers.get("content-type", "application/json").partition(";")
+    kind = kind.strip().lower()
     if kind not in JSON_TYPES and not kind.endswith("+json"):
         raise Problem(
             "UNSUPPORTED_MEDIA_TYPE",
             f"the body is {kind[:60]}; send JSON with the header Content-Type: application/json",
             allowed=["application/json"],
+        )
+    charset = _charset(params)
+    if charset not in (None, "utf-8", "utf8"):
+        raise Problem(
+            "UNSUPPORTED_MEDIA_TYPE",
+            f"the body is in {charset[:40]}; JSON is UTF-8 (send charset=utf-8, or no charset)",
+            allowed=["application/json; charset=utf-8"],
         )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -268,6 +287,14 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise Problem("BODY_TOO_LARGE", f"the body is over {limit} bytes; at most {limit} are allowed", limit=limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _charset(params: str) -> str | None:
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return None
 
 
 def parse_body(body: bytes) -> Any:

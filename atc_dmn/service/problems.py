@@ -56,10 +56,17 @@ class Problem(Exception):
         self.code = code
         self.message = message
         self.fields = fields
+        self.headers: dict[str, str] | None = None  # the model's, when the request was for one
+        self.model: dict[str, Any] | None = None
         super().__init__(message)
 
     def body(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message, "field": None, "allowed": [], **self.fields}}
+        found: dict[str, Any] = {
+            "error": {"code": self.code, "message": self.message, "field": None, "allowed": [], **self.fields}
+        }
+        if self.model is not None:
+            found["model"] = self.model
+        return found
 
 
 def problem_of(error: InputError | EvaluationError) -> dict[str, Any]:

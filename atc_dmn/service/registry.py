@@ -83,18 +83,26 @@ class ModelSlot:
                     ],
                 )
                 return False
-            self.identifier = ident
-            self.current = _serving(model)
-            self.refused = None
-            self.reloads += 1
+            serving = _serving(model)
+            again = self.current is not None
             log.info(
-                "model loaded",
-                extra={"event": "model_loaded", "model": ident, "version": model.identity.version, "sha256": sha},
+                "model reloaded" if again else "model loaded",
+                extra={
+                    "event": "model_reloaded" if again else "model_loaded",
+                    "model": ident,
+                    "version": model.identity.version,
+                    "sha256": sha,
+                },
             )
+            # The switch: one assignment, after the log line (whoever sees the new version can find it logged).
+            self.identifier = ident
+            self.reloads += 1
+            self.refused = None
+            self.current = serving
             return True
 
     def _refuse(self, sha: str | None, findings: list[dict[str, Any]]) -> None:
-        self.refused = {"sha256": sha, "time": _now(), "findings": findings}
+        refused = {"sha256": sha, "time": _now(), "findings": findings}
         log.error(
             "model refused",
             extra={
@@ -104,6 +112,7 @@ class ModelSlot:
                 "findings": findings,
             },
         )
+        self.refused = refused  # after the log line: whoever sees the refusal can find it logged
 
     def state(self) -> dict[str, Any]:
         """Which version serves, since when, and the refused version of the file, if any."""
@@ -111,6 +120,7 @@ class ModelSlot:
         return {
             "serving": None if serving is None else {**serving.model.identity.to_dict(), "since": serving.since},
             "refused": self.refused,
+            "reloads": max(self.reloads - 1, 0),  # switches after the first load
         }
 
 

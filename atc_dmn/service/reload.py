@@ -37,13 +37,4 @@ async def watch(registry: Registry, stop: asyncio.Event, debounce_ms: int = 300)
             slot = served[path]
             if not Path(path).exists():
                 continue  # removed, or between a save's delete and rename: the next event brings it back
-            switched = await asyncio.to_thread(slot.load)
-            if switched:
-                log.info(
-                    "model reloaded",
-                    extra={
-                        "event": "model_reloaded",
-                        "model": slot.identifier,
-                        "version": slot.current.model.identity.version if slot.current else None,
-                    },
-                )
+            await asyncio.to_thread(slot.load)  # logs the reload or the refusal itself
