@@ -167,7 +167,9 @@ def test_reload_refuses_broken_saves_keeps_serving_and_switches_to_a_good_one(tm
         assert load.versions_since(0) == {spec_oracle.MODEL_VERSION}
 
         # 3. Excel's lock file appears (the workbook is opened again): nothing is reloaded.
-        events = len([r for r in service.records() if r.get("event") in ("model_loaded", "model_reloaded", "model_refused")])
+        events = len(
+            [r for r in service.records() if r.get("event") in ("model_loaded", "model_reloaded", "model_refused")]
+        )
         (served.parent / "~$copy.xlsx").write_bytes(b"\x00a clinician\x00" * 10)
         time.sleep(1.0)  # three debounce periods
         assert state(service.url) == partial
