@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError
@@ -17,7 +17,7 @@ from .feel_value import code as _code
 
 if TYPE_CHECKING:
     from .compiler import CompiledTable
-    from .model import Model
+    from .model import Model, Reference
 
 
 @dataclass(frozen=True)
@@ -211,6 +211,17 @@ class _Reader:
         return tuple(dict(self._typed(x, f"{key}[{i}]", Mapping, "an object")) for i, x in enumerate(items))
 
 
+@lru_cache(maxsize=4096)
+def _entry_fields(ref: Reference) -> tuple[tuple[str, Any], ...]:
+    # dataclasses.asdict copies recursively and costs microseconds a reference, for every result.
+    return tuple(asdict(ref).items())
+
+
+def _entry(ref: Reference) -> dict[str, Any]:
+    """A reference as the JSON gives it: a new dict each time (a caller may change its copy)."""
+    return dict(_entry_fields(ref))
+
+
 class Result:
     """The recommendation for one case.
 
@@ -303,7 +314,7 @@ class Result:
                 {
                     "citation": n,
                     "status": citation.status if citation else "unpaired",
-                    "entry": asdict(ref) if ref else None,
+                    "entry": _entry(ref) if ref else None,
                     "reason": citation.reason if citation else "",
                 }
             )
@@ -314,7 +325,7 @@ class Result:
         """The source's reference list as it gives it (labelled A, B, ...), then the model's own sources."""
         if self._model is None:
             return self._reference_list
-        return tuple(asdict(ref) for ref in self._model.references)
+        return tuple(_entry(ref) for ref in self._model.references)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -37,6 +37,8 @@ OPERATIONS = [
     ("GET", "/models", (POSITIVE,), 3),
     ("GET", "/health", (POSITIVE,), 3),
     ("GET", "/ready", (POSITIVE,), 3),
+    ("HEAD", "/health", (POSITIVE,), 2),
+    ("HEAD", "/ready", (POSITIVE,), 2),
 ]
 
 
