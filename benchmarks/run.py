@@ -410,7 +410,10 @@ def write_results(out: str, info: dict[str, str], seconds: float) -> None:
     text = "\n".join(lines) + "\n"
     if out == "-":
         return
-    Path(out).write_text(text, encoding="utf-8")
+    # The sections other scripts write (## headings: the service's, say) stay as they are.
+    old = Path(out).read_text(encoding="utf-8") if Path(out).exists() else ""
+    kept = old[old.index("\n## ") :] if "\n## " in old else ""
+    Path(out).write_text(text + kept, encoding="utf-8")
     print(f"\nwrote {out}")
 
 
