@@ -35,6 +35,7 @@ from .reload import watch
 
 log = logging.getLogger("atc_dmn.service")
 JSON_TYPES = ("application/json", "text/json")
+BATCH_CHUNK = 10  # cases evaluated between two turns of the event loop (about 2 ms)
 
 
 # orjson: a result's JSON (about 14 KB for the ATC model) in 5 us against json's 69 us, a fifth of a request's time.
@@ -182,10 +183,10 @@ def build_app(config: ServeConfig) -> FastAPI:
                     field="cases",
                     limit=config.max_cases,
                 )
-            # A batch takes milliseconds: in a thread, so the event loop keeps answering other clients meanwhile.
-            results = await asyncio.to_thread(_many, serving, cases, audit, rid)
-            body = {"model": serving.model.identity.to_dict(), "results": [r for r, _ in results]}
-            return json_response(body, headers=serving.headers)
+            results = await _many(serving, cases, audit, rid)
+            model = dumps(serving.model.identity.to_dict())
+            body = b'{"model":' + model + b',"results":[' + b",".join(results) + b"]}"
+            return Response(body, media_type="application/json", headers=serving.headers)
         if not isinstance(data, dict):
             raise Problem("NOT_AN_OBJECT", 'the body must be one case object, or {"cases": [...]}')
         item, status = _one(serving, data, audit, rid, None)
@@ -317,8 +318,20 @@ def parse_body(body: bytes) -> Any:
         raise Problem(code, error.message, field=error.field) from None
 
 
-def _many(serving: Serving, cases: list[Any], audit: Any, rid: str | None) -> list[tuple[dict[str, Any], int]]:
-    return [_one(serving, case, audit, rid, f"item {i}") for i, case in enumerate(cases, start=1)]
+async def _many(serving: Serving, cases: list[Any], audit: Any, rid: str | None) -> list[bytes]:
+    """A batch's answers in order, as JSON, a few cases at a time: between two chunks the loop answers others.
+
+    A batch of 100 cases takes about 20 ms; done in one go, it made the other clients of its worker wait
+    (p99 5.4 s under 32 clients sending batches); in a thread, the GIL's hand-offs halved the throughput.
+    Each answer is encoded at once, so that interleaved batches keep bytes, not thousands of objects, alive.
+    """
+    answers = []
+    for start in range(0, len(cases), BATCH_CHUNK):
+        if start:
+            await asyncio.sleep(0)
+        chunk = cases[start : start + BATCH_CHUNK]
+        answers += [dumps(_one(serving, case, audit, rid, f"item {i}")[0]) for i, case in enumerate(chunk, start + 1)]
+    return answers
 
 
 def _one(serving: Serving, case: Any, audit: Any, rid: str | None, label: str | None) -> tuple[dict[str, Any], int]:
