@@ -544,6 +544,20 @@ def test_beyond_loopback_without_a_token_exits_2_in_process():
     assert "ATC_DMN_TOKEN" in done.stderr
 
 
+def test_a_port_in_use_exits_2_naming_the_option(run_atc):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_atc("serve", "--port", str(port))
+        in_process = CliRunner().invoke(main, ["serve", "--port", str(port)])
+    assert done.returncode == 2, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert in_process.exit_code == 2
+    assert "--port" in in_process.stderr
+
+
 # -- several models: a folder, with Excel's lock file, and two workers ---------------------------
 
 

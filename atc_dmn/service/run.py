@@ -9,6 +9,7 @@ then load them again, from the cache, each on its own.
 from __future__ import annotations
 
 import os
+import socket
 import sys
 
 from ..errors import EngineUnavailable
@@ -42,6 +43,20 @@ def preflight(config: ServeConfig) -> list[str]:
     return list(ids)
 
 
+def check_port(config: ServeConfig) -> None:
+    """Refuse a port that is taken, with the option to change (uvicorn would exit 3, our bad-workbook status)."""
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((config.host.strip("[]"), config.port))
+        except OSError as exc:
+            raise ServeError(
+                f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}; choose another --port or --host",
+                "--port",
+            ) from None
+
+
 def serve(config: ServeConfig) -> None:
     """Check, then listen until interrupted."""
     try:
@@ -55,6 +70,7 @@ def serve(config: ServeConfig) -> None:
     if config.workers < 1:
         raise ServeError(f"--workers {config.workers}: give 1 or more", "--workers")
     check_exposure(config)
+    check_port(config)
     ids = preflight(config)
     os.environ[CONFIG_ENV] = config.to_env()
     where = f"http://{config.host}:{config.port}"
