@@ -590,6 +590,35 @@ def test_a_folder_serves_each_workbook_and_ignores_lock_files_with_two_workers(m
             assert response.headers["X-Model-SHA256"] == shas[ident]
 
 
+def test_a_workbook_saved_into_the_folder_later_is_served_too(book, folder):
+    where = folder / "later"
+    where.mkdir()
+    book.copy(name="later/a_shipped.xlsx")
+    third = with_identifier(book, "atc-treatment-third", "third.xlsx")  # made outside the folder, then moved in
+    twin = book.copy(name="twin.xlsx")  # the shipped identifier again: refused, not served
+    broken = where.parent / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    with Service(["--models", where]) as running, httpx.Client(base_url=running.url) as http:
+        assert [m["id"] for m in http.get("/models").json()["models"]] == [SHIPPED_ID]
+        os.replace(broken, where / "c_broken.xlsx")
+        os.replace(twin, where / "d_twin.xlsx")
+        os.replace(third, where / "b_third.xlsx")
+        ids = running.wait_for(
+            lambda: (found := [m["id"] for m in http.get("/models").json()["models"]]) and len(found) == 2 and found,
+            what="the new workbook served",
+        )
+        assert ids == [SHIPPED_ID, "atc-treatment-third"]
+        case = {"diagnosis_confirmed": True, "stage": "IVB", "resectable": True}
+        response = post(http, json.dumps(case), "/models/atc-treatment-third/evaluate")
+        assert response.status_code == 200, response.text
+        assert outputs(response.json()) == spec_oracle.comparable(spec_oracle.decide(case))
+        assert response.headers["X-Model-SHA256"] == sha256_of(where / "b_third.xlsx")
+        enum = http.get("/openapi.json").json()["paths"]["/models/{model_id}/evaluate"]["post"]["parameters"][0]
+        assert set(enum["schema"]["enum"]) == {SHIPPED_ID, "atc-treatment-third"}
+        assert http.get("/ready").status_code == 200  # the broken file and the twin are left out, logged
+        running.wait_for(lambda: len(running.records("model_refused")) >= 2, what="the two refusals logged")
+
+
 def test_two_workbooks_with_one_identifier_exit_2(run_atc, book, shipped_path):
     same = book.copy(name="same_identifier.xlsx")
     done = run_atc("serve", "--port", free_port(), "--model", shipped_path, "--model", same)

@@ -64,7 +64,8 @@ def build_app(config: ServeConfig) -> FastAPI:
         await _load(registry)
         tasks = []
         if config.reload:
-            tasks.append(asyncio.create_task(watch(registry, stop, config.debounce_ms)))
+            added = lambda: setattr(app, "openapi_schema", None)  # noqa: E731 - the document names every model
+            tasks.append(asyncio.create_task(watch(registry, stop, config.debounce_ms, config.folders, added)))
         try:
             yield
         finally:

@@ -6,6 +6,8 @@ imported when the command runs.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 
@@ -102,7 +104,9 @@ def _serve(
 
     try:
         paths = model_files(model_paths, models_dir) if (model_paths or models_dir) else (str(shipped_model_path()),)
+        folders = (str(Path(models_dir).resolve()),) if models_dir else ()
         config = ServeConfig(
+            folders=folders,
             models=paths,
             host=host,
             port=port,

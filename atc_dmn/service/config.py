@@ -35,6 +35,7 @@ class ServeConfig:
     """The served workbooks (the first is the default model), limits, and where evaluations are audited."""
 
     models: tuple[str, ...]
+    folders: tuple[str, ...] = ()  # --models: a model file that appears in one later is served too
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
@@ -58,6 +59,7 @@ class ServeConfig:
     def from_env(cls) -> ServeConfig:
         data = json.loads(os.environ[CONFIG_ENV])
         data["models"] = tuple(data["models"])
+        data["folders"] = tuple(data.get("folders", ()))
         return cls(**data)
 
 
@@ -70,13 +72,18 @@ def model_files(paths: tuple[str, ...], folder: str | None) -> tuple[str, ...]:
         if not where.is_dir():
             raise ServeError(f"--models {folder}: not a folder", "--models")
         for path in sorted(where.iterdir()):
-            if path.suffix.lower() in MODEL_SUFFIXES and not is_lock_file(path.name) and path.is_file():
+            if is_model_file(path) and path.is_file():
                 resolved = str(path.resolve())
                 if resolved not in found:
                     found.append(resolved)
         if not found:
             raise ServeError(f"--models {folder}: no .xlsx or .dmn file in it", "--models")
     return tuple(found)
+
+
+def is_model_file(path: Path) -> bool:
+    """A workbook or DMN file that ``--models`` serves (not an editor's lock file)."""
+    return path.suffix.lower() in MODEL_SUFFIXES and not is_lock_file(path.name)
 
 
 def is_lock_file(name: str) -> bool:

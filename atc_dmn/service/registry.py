@@ -180,6 +180,33 @@ class Registry:
     def default(self) -> ModelSlot | None:
         return self.slots[0] if self.slots else None
 
+    def new_slot(self, path: str) -> ModelSlot | None:
+        """A file that appeared in a served folder, loaded (in a worker thread); None if it did not load.
+
+        Only loaded here: :meth:`register` adds it, on the event loop, so that requests reading the
+        registry never see it change under them.
+        """
+        slot = ModelSlot(path)
+        return slot if slot.load() else None
+
+    def register(self, slot: ModelSlot) -> bool:
+        """Serve a new slot under its identifier, unless another file already has that identifier."""
+        other = self.by_id.get(slot.identifier)
+        if other is not None:
+            log.error(
+                "model refused",
+                extra={
+                    "event": "model_refused",
+                    "model": slot.identifier,
+                    "path": Path(slot.path).name,
+                    "error": f"{Path(other.path).name} already serves the identifier '{slot.identifier}'",
+                },
+            )
+            return False
+        self.slots.append(slot)
+        self.by_id[slot.identifier] = slot
+        return True
+
     def slot_for_path(self, path: str) -> ModelSlot | None:
         return next((s for s in self.slots if s.path == path), None)
 
