@@ -1,0 +1,412 @@
+"""A patient's FHIR R4 data (resources, Bundles, a CDS Hooks prefetch) read into a case.
+
+Resources are found by their codes, never by which prefetch key or Bundle they
+came in, through mapping rows (atc_dmn.fhir_mapping) that are data. Rules:
+
+- Ignored resources: ``status`` entered-in-error, cancelled or superseded (any
+  resource); Condition.verificationStatus entered-in-error; an Observation whose
+  status is not final, amended or corrected (preliminary, registered and unknown
+  results are not a basis for a treatment pathway: the input stays unknown and the
+  model answers with its work-up step).
+- One resource whose rows give two different values for one input says nothing
+  about that input (neither value is guessed); it is listed in ``FhirCase.ambiguous``.
+- Several resources with different values for one input: the newest effective
+  date wins (effectiveDateTime, effectiveInstant, effectivePeriod.end or start,
+  issued, recordedDate, onsetDateTime, the first present); the others are listed
+  in the provenance. A resource with no date is older than any dated one. When the
+  newest date is shared by resources that disagree, the input is left unknown and
+  listed in ``ambiguous``.
+- A coding's code matches a row's code when equal, or when it is the row's code
+  with a prefix (``HGNC:1097`` for ``1097``, ``NP_004324.2:p.Val600Glu`` for
+  ``p.Val600Glu``). Text (valueString, CodeableConcept.text) matches a row whose
+  system is empty.
+- Malformed FHIR raises :class:`FhirError` with the path; the service answers 400
+  with :meth:`FhirError.operation_outcome`. A Bundle with no ``entry`` is an empty
+  result (a searchset that found nothing), not an error; a prefetch value ``None``
+  means no data.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .errors import DmnError
+from .fhir_mapping import Coding, MappingRow, structural_problems
+
+IGNORED_STATUS = frozenset({"entered-in-error", "cancelled", "superseded"})
+OBSERVATION_STATUS = frozenset({"final", "amended", "corrected"})
+DATE_ELEMENTS = ("effectiveDateTime", "effectiveInstant", "effectivePeriod", "issued", "recordedDate", "onsetDateTime")
+
+# FHIR R4 dateTime (http://hl7.org/fhir/R4/datatypes.html#dateTime): a time needs a zone.
+_DATETIME = re.compile(
+    r"(?P<y>[0-9]{4})(-(?P<m>0[1-9]|1[0-2])(-(?P<d>0[1-9]|[12][0-9]|3[01])"
+    r"(T(?P<H>[01][0-9]|2[0-3]):(?P<M>[0-5][0-9]):(?P<S>[0-5][0-9]|60)(\.[0-9]+)?"
+    r"(?P<z>Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00))?)?)?"
+)
+
+
+class FhirError(DmnError):
+    """FHIR data the reader cannot take: ``path`` says where, ``allowed`` what would have been accepted."""
+
+    def __init__(self, path: str, message: str, allowed: Sequence[str] = ()) -> None:
+        self.path = path
+        self.message = message
+        self.allowed = tuple(allowed)
+        super().__init__(f"{path}: {message}" if path else message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "path": self.path, "allowed": list(self.allowed)}
+
+    def operation_outcome(self) -> dict[str, Any]:
+        """The FHIR R4 OperationOutcome a service answers with (HTTP 400)."""
+        diagnostics = self.message
+        if self.allowed:
+            diagnostics += "; allowed: " + ", ".join(self.allowed)
+        issue: dict[str, Any] = {"severity": "error", "code": "structure", "diagnostics": diagnostics}
+        if self.path:
+            issue["expression"] = [self.path]
+        return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+class FhirMappingError(DmnError):
+    """Mapping rows the reader cannot use; ``problems`` are fhir_mapping.RowProblem with row indexes."""
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("; ".join(f"row {p.row} {p.field}: {p.message}" for p in self.problems))
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an input's value came from: the resource, the element and coding read, and its date."""
+
+    resource_type: str
+    resource_id: str
+    element: str
+    coding: Coding
+    effective: str | None
+    others: tuple[str, ...] = ()  # references ("Observation/id") of disagreeing resources not used
+
+    @property
+    def reference(self) -> str:
+        return f"{self.resource_type}/{self.resource_id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "resource": self.reference,
+            "element": self.element,
+            "system": self.coding.system,
+            "code": self.coding.code,
+            "effective": self.effective,
+            "others": list(self.others),
+        }
+
+
+@dataclass(frozen=True)
+class FhirCase:
+    """The case read: only inputs some row matched (every other input is unknown), and where each came from."""
+
+    case: dict[str, Any]
+    provenance: dict[str, Provenance]
+    ambiguous: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Found:
+    resource: Mapping[str, Any]
+    path: str
+
+
+def _resources(data: Any, path: str) -> Iterator[_Found]:
+    """Every resource in ``data`` (a resource or a Bundle, nested Bundles included), with its path."""
+    if not isinstance(data, Mapping):
+        raise FhirError(path, "not a JSON object")
+    kind = data.get("resourceType")
+    if not isinstance(kind, str) or not kind:
+        raise FhirError(path, "no resourceType")
+    if kind != "Bundle":
+        yield _Found(data, path)
+        return
+    entries = data.get("entry", [])
+    where = f"{path}.entry" if path else "entry"
+    if not isinstance(entries, list):
+        raise FhirError(where, "a Bundle's entry is not a list")
+    for number, entry in enumerate(entries):
+        at = f"{where}[{number}]"
+        if not isinstance(entry, Mapping):
+            raise FhirError(at, "a Bundle entry is not a JSON object")
+        if "resource" not in entry:
+            continue  # an entry with only a link or search data carries no resource
+        yield from _resources(entry["resource"], f"{at}.resource")
+
+
+def _inputs(resources_or_bundles: Any) -> Iterator[_Found]:
+    """Accept a resource, a Bundle, a prefetch mapping (key -> resource, Bundle or None), or a list of them."""
+    if isinstance(resources_or_bundles, Mapping) and "resourceType" not in resources_or_bundles:
+        for key, value in resources_or_bundles.items():
+            if value is not None:
+                yield from _resources(value, str(key))
+    elif isinstance(resources_or_bundles, Mapping):
+        yield from _resources(resources_or_bundles, "")
+    elif isinstance(resources_or_bundles, Iterable) and not isinstance(resources_or_bundles, str | bytes):
+        for number, value in enumerate(resources_or_bundles):
+            if value is not None:
+                yield from _resources(value, f"[{number}]")
+    else:
+        raise FhirError("", "not a resource, a Bundle, a prefetch object or a list of them")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _codings(concept: Any, path: str, text: bool = True) -> list[tuple[Coding, str]]:
+    """The codings (and, with ``text``, its text) of a CodeableConcept, each with its path."""
+    if concept is None:
+        return []
+    if not isinstance(concept, Mapping):
+        raise FhirError(path, "a CodeableConcept is not a JSON object")
+    found: list[tuple[Coding, str]] = []
+    codings = concept.get("coding", [])
+    if not isinstance(codings, list):
+        raise FhirError(_join(path, "coding"), "coding is not a list")
+    for number, coding in enumerate(codings):
+        at = f"{_join(path, 'coding')}[{number}]"
+        found.append((_coding(coding, at), at))
+    if text and isinstance(concept.get("text"), str):
+        found.append((Coding("", concept["text"]), _join(path, "text")))
+    return found
+
+
+def _coding(coding: Any, path: str) -> Coding:
+    if not isinstance(coding, Mapping):
+        raise FhirError(path, "a Coding is not a JSON object")
+    system, code = coding.get("system", ""), coding.get("code", "")
+    if not isinstance(system, str) or not isinstance(code, str):
+        raise FhirError(path, "a Coding's system and code must be strings")
+    return Coding(system, code)
+
+
+def _value_codings(holder: Mapping[str, Any], path: str) -> list[tuple[Coding, str]]:
+    """A value[x] read as codings: valueCodeableConcept, valueCoding or valueString."""
+    found = _codings(holder.get("valueCodeableConcept"), _join(path, "valueCodeableConcept"))
+    if "valueCoding" in holder:
+        at = _join(path, "valueCoding")
+        found.append((_coding(holder["valueCoding"], at), at))
+    if isinstance(holder.get("valueString"), str):
+        found.append((Coding("", holder["valueString"]), _join(path, "valueString")))
+    return found
+
+
+def _list(resource: Mapping[str, Any], name: str, path: str) -> list[tuple[Mapping[str, Any], str]]:
+    items = resource.get(name, [])
+    if not isinstance(items, list):
+        raise FhirError(_join(path, name), f"{name} is not a list")
+    found = []
+    for number, item in enumerate(items):
+        at = f"{_join(path, name)}[{number}]"
+        if not isinstance(item, Mapping):
+            raise FhirError(at, f"an item of {name} is not a JSON object")
+        found.append((item, at))
+    return found
+
+
+def _element(resource: Mapping[str, Any], element: str, path: str) -> list[tuple[Coding, str]]:
+    """The codings ``element`` (a mapping row's element) carries on ``resource``."""
+    if element == "code":
+        return _codings(resource.get("code"), _join(path, "code"))
+    if element == "verificationStatus":
+        return _codings(resource.get("verificationStatus"), _join(path, "verificationStatus"))
+    if element == "value":
+        return _value_codings(resource, path)
+    if element.startswith("component:"):
+        wanted = element.removeprefix("component:")
+        found: list[tuple[Coding, str]] = []
+        for component, at in _list(resource, "component", path):
+            codes = _codings(component.get("code"), _join(at, "code"), text=False)
+            if any(c.code == wanted for c, _ in codes):
+                found.extend(_value_codings(component, at))
+        return found
+    if element.startswith("extension:"):
+        url = element.removeprefix("extension:")
+        found = []
+        for extension, at in _list(resource, "extension", path):
+            if extension.get("url") == url:
+                found.extend(_value_codings(extension, at))
+        return found
+    return []
+
+
+def _matches(coding: Coding, system: str, code: str) -> bool:
+    if coding.system != system:
+        return False
+    return coding.code == code or coding.code.endswith(":" + code)
+
+
+def _carries(resource: Mapping[str, Any], element: str, system: str, code: str, path: str) -> tuple[Coding, str] | None:
+    for coding, at in _element(resource, element, path):
+        if _matches(coding, system, code):
+            return coding, at
+    return None
+
+
+_FORMS = ("YYYY", "YYYY-MM", "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ss+zz:zz")
+
+
+def _instant(text: Any, path: str) -> datetime:
+    """A FHIR dateTime as a UTC instant; a partial date is its first instant, so it sorts before later days."""
+    if not isinstance(text, str) or (m := _DATETIME.fullmatch(text)) is None:
+        raise FhirError(path, f"{text!r} is not a FHIR dateTime", _FORMS)
+    stamp = datetime(
+        int(m["y"]),
+        int(m["m"] or 1),
+        int(m["d"] or 1),
+        int(m["H"] or 0),
+        int(m["M"] or 0),
+        min(int(m["S"] or 0), 59),
+        tzinfo=UTC,
+    )
+    zone = m["z"]
+    if zone and zone != "Z":
+        sign = -1 if zone[0] == "+" else 1
+        stamp += sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    return stamp
+
+
+def _effective(resource: Mapping[str, Any], path: str) -> tuple[datetime, str] | None:
+    """The resource's effective date (the first of DATE_ELEMENTS present), checked, with its text."""
+    for name in DATE_ELEMENTS:
+        if name not in resource:
+            continue
+        value = resource[name]
+        if name == "effectivePeriod":
+            if not isinstance(value, Mapping):
+                raise FhirError(_join(path, name), "a Period is not a JSON object")
+            for end in ("end", "start"):
+                if end in value:
+                    return _instant(value[end], _join(path, f"{name}.{end}")), value[end]
+            continue
+        return _instant(value, _join(path, name)), value
+    return None
+
+
+def _check(resource: Mapping[str, Any], path: str) -> None:
+    """Read every element a row could name, so malformed FHIR is an error whichever rows match."""
+    for element in ("code", "verificationStatus", "value"):
+        _element(resource, element, path)
+    for component, at in _list(resource, "component", path):
+        _codings(component.get("code"), _join(at, "code"))
+        _value_codings(component, at)
+    for extension, at in _list(resource, "extension", path):
+        _value_codings(extension, at)
+    _effective(resource, path)
+
+
+def _ignored(resource: Mapping[str, Any], path: str) -> bool:
+    status = resource.get("status")
+    if status in IGNORED_STATUS:
+        return True
+    if resource.get("resourceType") == "Observation" and status not in OBSERVATION_STATUS:
+        return True
+    if resource.get("resourceType") == "Condition":
+        statuses = _codings(resource.get("verificationStatus"), _join(path, "verificationStatus"), text=False)
+        return any(c.code == "entered-in-error" for c, _ in statuses)
+    return False
+
+
+@dataclass(frozen=True)
+class _Reading:
+    value: Any
+    reference: str
+    provenance: Provenance
+    when: datetime | None
+
+
+def _reference(resource: Mapping[str, Any], path: str) -> tuple[str, str]:
+    kind = resource["resourceType"]
+    ident = resource.get("id")
+    return kind, ident if isinstance(ident, str) and ident else (path or "?")
+
+
+def _read(rows: Sequence[MappingRow], found: _Found) -> tuple[dict[str, _Reading], set[str]]:
+    """The values one resource gives, by input, and the inputs it gives conflicting values for."""
+    resource, path = found.resource, found.path
+    kind = resource["resourceType"]
+    mine = [r for r in rows if r.resource == kind]
+    if not mine:
+        return {}, set()
+    _check(resource, path)
+    if _ignored(resource, path):
+        return {}, set()
+    dated = _effective(resource, path)
+    kind, ident = _reference(resource, path)
+    readings: dict[str, _Reading] = {}
+    conflicts: set[str] = set()
+    for row in mine:
+        if not all(_carries(resource, e, s, c, path) for e, s, c in row.requires):
+            continue
+        hit = _carries(resource, row.element, row.system, row.code, path)
+        if hit is None:
+            continue
+        coding, at = hit
+        earlier = readings.get(row.input)
+        if earlier is not None:
+            if type(earlier.value) is not type(row.value) or earlier.value != row.value:
+                conflicts.add(row.input)
+            continue
+        where = at[len(path) + 1 :] if path and at.startswith(path + ".") else at
+        provenance = Provenance(kind, ident, where, coding, dated[1] if dated else None)
+        readings[row.input] = _Reading(row.value, f"{kind}/{ident}", provenance, dated[0] if dated else None)
+    for name in conflicts:
+        del readings[name]
+    return readings, conflicts
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def case_from_fhir(rows: Sequence[MappingRow], resources_or_bundles: Any) -> FhirCase:
+    """Read a case from FHIR data through the mapping ``rows``; inputs no row matched are left out (unknown).
+
+    ``resources_or_bundles`` is a resource, a Bundle, a CDS Hooks prefetch object
+    (key -> resource, Bundle or None), or a list of them. Raises FhirError for
+    malformed FHIR and FhirMappingError for rows the reader cannot use.
+    """
+    problems = structural_problems(rows)
+    if problems:
+        raise FhirMappingError(problems)
+    by_input: dict[str, list[_Reading]] = {}
+    ambiguous: dict[str, list[str]] = {}
+    for found in _inputs(resources_or_bundles):
+        readings, conflicts = _read(rows, found)
+        for name, reading in readings.items():
+            by_input.setdefault(name, []).append(reading)
+        for name in conflicts:
+            kind, ident = _reference(found.resource, found.path)
+            ambiguous.setdefault(name, []).append(f"{kind}/{ident}")
+    case: dict[str, Any] = {}
+    provenance: dict[str, Provenance] = {}
+    floor = datetime.min.replace(tzinfo=UTC)
+    for name, readings in by_input.items():
+        newest = max((r.when or floor) for r in readings)
+        top = [r for r in readings if (r.when or floor) == newest]
+        if any(not _same(r.value, top[0].value) for r in top):
+            ambiguous.setdefault(name, []).extend(r.reference for r in top)
+            continue
+        chosen = top[0]
+        others = tuple(dict.fromkeys(r.reference for r in readings if not _same(r.value, chosen.value)))
+        case[name] = chosen.value
+        provenance[name] = Provenance(
+            chosen.provenance.resource_type,
+            chosen.provenance.resource_id,
+            chosen.provenance.element,
+            chosen.provenance.coding,
+            chosen.provenance.effective,
+            others,
+        )
+    return FhirCase(case, provenance, {k: tuple(dict.fromkeys(v)) for k, v in ambiguous.items()})
