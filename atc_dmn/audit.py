@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import AuditError, DmnError
 from .feel_types import json_value
-from .result import ModelIdentity, Result, TableTrace
+from .result import ModelIdentity, Result, TableTrace, fired_rules
 
 ENV_VAR = "ATC_DMN_AUDIT_LOG"
 SOURCES = frozenset({"evaluate", "batch", "serve"})
@@ -93,7 +93,7 @@ class AuditLog:
         if source not in SOURCES:
             raise ValueError(f"source must be one of {sorted(SOURCES)}, not {source!r}")
         line: dict[str, Any] = {
-            "time": _now(),
+            "time": utc_timestamp(),
             "source": source,
             "model": {"identifier": identity.identifier, "version": identity.version, "sha256": identity.sha256},
         }
@@ -157,15 +157,18 @@ def _after_fork(ref: weakref.ref[AuditLog]) -> None:
         log._forked()
 
 
-def _now() -> str:
-    """UTC, to the millisecond, with Z: 2026-12-02T03:04:05.678Z."""
-    now = dt.datetime.now(dt.UTC)
-    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
+def utc_timestamp(seconds: float | None = None) -> str:
+    """UTC, to the millisecond, with Z: 2026-12-02T03:04:05.678Z (now, or ``seconds`` since the epoch).
+
+    The one format of time in audit lines and the service's log lines and model states.
+    """
+    when = dt.datetime.now(dt.UTC) if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
 
 
 def _fired(trace: tuple[TableTrace, ...]) -> list[dict[str, Any]]:
     """A refusal's partial trace as the line keeps it: table names and fired rule ids."""
-    return [{"table": t.table, "rules": [r.id for r in t.rules]} for t in trace]
+    return [{"table": table, "rules": ids} for table, ids in fired_rules(trace)]
 
 
 def _error(error: DmnError) -> dict[str, Any]:

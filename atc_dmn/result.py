@@ -222,6 +222,11 @@ def _entry(ref: Reference) -> dict[str, Any]:
     return dict(_entry_fields(ref))
 
 
+def fired_rules(trace: tuple[TableTrace, ...]) -> list[tuple[str, list[str]]]:
+    """Each table of a trace with the ids of the rules that fired, in order."""
+    return [(t.table, [r.id for r in t.rules]) for t in trace]
+
+
 class Result:
     """The recommendation for one case.
 
@@ -294,7 +299,7 @@ class Result:
         Read from the evaluation's steps, without building the full :attr:`trace` a person reads.
         """
         if self._model is None or "trace" in self.__dict__:
-            return [(t.table, [r.id for r in t.rules]) for t in self.trace]
+            return fired_rules(self.trace)
         return [(ct.table.name, [ct.table.rules[i].id for i in hits]) for ct, _, hits, _ in self._steps]
 
     @cached_property

@@ -25,6 +25,7 @@ from atc_dmn import shipped_model_path
 from atc_dmn.service import ServeConfig, create_app
 from atc_dmn.service.config import CONFIG_ENV
 from atc_dmn.service.gate import configure_logging
+from atc_dmn.service.run import uvicorn_options
 
 HERE = Path(__file__).resolve().parent
 CONSTANT = b'{"status":"ok"}'
@@ -52,19 +53,7 @@ def serve(config: ServeConfig) -> None:
     import uvicorn
 
     os.environ[CONFIG_ENV] = config.to_env()
-    uvicorn.run(
-        "service_floor:app",
-        app_dir=str(HERE),
-        factory=True,
-        host=config.host,
-        port=config.port,
-        workers=config.workers if config.workers > 1 else None,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
+    uvicorn.run("service_floor:app", app_dir=str(HERE), **uvicorn_options(config))
 
 
 def main() -> None:

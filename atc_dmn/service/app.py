@@ -25,6 +25,7 @@ from ..cases import MAX_DEPTH, parse_json
 from ..errors import DmnError, InputError
 from ..feel_types import json_value
 from ..result import Result
+from .body import read_limited
 from .config import ServeConfig
 from .evaluation import evaluate_audited
 from .gate import Gate
@@ -284,17 +285,7 @@ async def read_body(request: Request, limit: int) -> bytes:
             f"the body is in {charset[:40]}; JSON is UTF-8 (send charset=utf-8, or no charset)",
             allowed=["application/json; charset=utf-8"],
         )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem("BODY_TOO_LARGE", f"the body is {declared} bytes; at most {limit} are allowed", limit=limit)
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Problem("BODY_TOO_LARGE", f"the body is over {limit} bytes; at most {limit} are allowed", limit=limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_limited(request, limit)
 
 
 def _charset(params: str) -> str | None:

@@ -7,6 +7,7 @@ imported when the command runs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -59,17 +60,7 @@ import click
 @click.option(
     "--reload/--no-reload", default=True, show_default=True, help="Load a served workbook again when its file changes."
 )
-def serve(
-    model_paths: tuple[str, ...],
-    models_dir: str | None,
-    host: str,
-    port: int,
-    workers: int,
-    audit_log: str | None,
-    max_body: int,
-    max_cases: int,
-    reload: bool,
-) -> None:
+def serve(**options: Any) -> None:
     """Serve decision models over HTTP, with a page for clinicians at /.
 
     \b
@@ -84,7 +75,7 @@ def serve(
     """
     from ..cli import handle_errors
 
-    handle_errors(_serve)(model_paths, models_dir, host, port, workers, audit_log, max_body, max_cases, reload)
+    handle_errors(_serve)(**options)
 
 
 def _serve(

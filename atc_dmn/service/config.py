@@ -63,6 +63,15 @@ class ServeConfig:
         return cls(**data)
 
 
+def same_identifier(first: str, second: str, identifier: str) -> ServeError:
+    """Two served files with one Model identifier: a client could not tell which one answers."""
+    return ServeError(
+        f"{first} and {second} have the same Model identifier '{identifier}': give each served "
+        "workbook its own (Model sheet, Identifier)",
+        "--model",
+    )
+
+
 def model_files(paths: tuple[str, ...], folder: str | None) -> tuple[str, ...]:
     """The workbooks to serve: the ``--model`` paths in order, then the model files of ``--models``,
     by name, skipping Excel's ``~$`` and LibreOffice's ``.~lock`` files."""

@@ -14,9 +14,9 @@ import re
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
 from typing import Any
 
+from ..audit import utc_timestamp
 from .problems import Problem
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
@@ -134,9 +134,7 @@ class JsonLines(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC)
-            .isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z"),
+            "time": utc_timestamp(record.created),
             "level": record.levelname.lower(),
             "message": record.getMessage(),
         }

@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..feel_types import EXAMPLES, json_value
 from ..model import InputSpec
 from ..result import Result
+from .body import read_limited
 from .evaluation import evaluate_audited
 from .problems import Problem, status_of
 from .registry import ModelSlot, Registry, Serving
@@ -107,17 +108,7 @@ async def _read_form(request: Request, limit: int) -> bytes:
             f"the body is {kind[:60] or 'of no type'}; the page's form is sent as {FORM_TYPE}",
             allowed=[FORM_TYPE],
         )
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Problem("BODY_TOO_LARGE", f"the body is {declared} bytes; at most {limit} are allowed", limit=limit)
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Problem("BODY_TOO_LARGE", f"the body is over {limit} bytes; at most {limit} are allowed", limit=limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_limited(request, limit)
 
 
 def _fields(body: bytes) -> dict[str, str]:

@@ -13,21 +13,17 @@ import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ..api import load_model
+from ..audit import utc_timestamp
 from ..engine import DecisionModel
 from ..errors import DmnError, ModelError
-from .config import ServeError
+from .config import same_identifier
 from .describe import case_schema, description
 
 log = logging.getLogger("atc_dmn.service")
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,7 @@ class ModelSlot:
             return True
 
     def _refuse(self, sha: str | None, findings: list[dict[str, Any]]) -> None:
-        refused = {"sha256": sha, "time": _now(), "findings": findings}
+        refused = {"sha256": sha, "time": utc_timestamp(), "findings": findings}
         log.error(
             "model refused",
             extra={
@@ -131,7 +127,7 @@ def _serving(model: DecisionModel) -> Serving:
         "X-Model-Version": ident.version,
         "X-Model-SHA256": ident.sha256,
     }
-    return Serving(model, description(model), case_schema(model), headers, _now())
+    return Serving(model, description(model), case_schema(model), headers, utc_timestamp())
 
 
 def _findings(error: ModelError) -> list[dict[str, Any]]:
@@ -153,27 +149,16 @@ class Registry:
     def __init__(self, paths: tuple[str, ...]) -> None:
         self.slots = [ModelSlot(p) for p in paths]
         self.by_id: dict[str, ModelSlot] = {}
-        self.loaded = threading.Event()
 
     def load_all(self) -> None:
         """Load every model (at start); two files with one identifier is a configuration error."""
-        try:
-            self._load_all()
-        finally:
-            self.loaded.set()
-
-    def _load_all(self) -> None:
         for slot in self.slots:
             slot.load()
             if not slot.identifier:
                 continue
             other = self.by_id.get(slot.identifier)
             if other is not None and other is not slot:
-                raise ServeError(
-                    f"{other.path} and {slot.path} have the same Model identifier '{slot.identifier}': "
-                    "give each served workbook its own (Model sheet, Identifier)",
-                    "--model",
-                )
+                raise same_identifier(other.path, slot.path, slot.identifier)
             self.by_id[slot.identifier] = slot
 
     @property
@@ -207,9 +192,7 @@ class Registry:
         self.by_id[slot.identifier] = slot
         return True
 
-    def slot_for_path(self, path: str) -> ModelSlot | None:
-        return next((s for s in self.slots if s.path == path), None)
-
     def ready(self) -> bool:
-        """Every model has a version serving (after the first load; a refused reload keeps it ready)."""
-        return self.loaded.is_set() and all(s.current is not None for s in self.slots)
+        """Every model has a version serving (a refused reload keeps it ready). Each worker loads its models
+        before it takes requests (app.py's lifespan), so this is false only when no version of one loaded."""
+        return all(s.current is not None for s in self.slots)

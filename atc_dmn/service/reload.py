@@ -36,7 +36,6 @@ async def watch(
 
     served = {str(Path(slot.path).resolve()): slot for slot in registry.slots}
     watched = {str(Path(f).resolve()) for f in folders}
-    await asyncio.to_thread(registry.loaded.wait)
 
     def relevant(change: object, path: str) -> bool:
         where = Path(path)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from typing import Any
 
 from ..errors import EngineUnavailable
-from .config import CONFIG_ENV, ServeConfig, ServeError, check_exposure
+from .config import CONFIG_ENV, ServeConfig, ServeError, check_exposure, same_identifier
 
 
 def app():
@@ -34,11 +35,7 @@ def preflight(config: ServeConfig) -> list[str]:
         model = load_model(path)
         ident = model.identity.identifier or model.identity.name
         if ident in ids:
-            raise ServeError(
-                f"{ids[ident]} and {path} have the same Model identifier '{ident}': give each served "
-                "workbook its own (Model sheet, Identifier)",
-                "--model",
-            )
+            raise same_identifier(ids[ident], path, ident)
         ids[ident] = path
     return list(ids)
 
@@ -60,11 +57,8 @@ def check_port(config: ServeConfig) -> None:
 def serve(config: ServeConfig) -> None:
     """Check, then listen until interrupted."""
     try:
-        import uvicorn
-    except ImportError:
-        raise EngineUnavailable("the service needs its extra: pip install 'atc-dmn[serve]'") from None
-    try:
         import fastapi  # noqa: F401
+        import uvicorn
     except ImportError:
         raise EngineUnavailable("the service needs its extra: pip install 'atc-dmn[serve]'") from None
     if config.workers < 1:
@@ -80,15 +74,19 @@ def serve(config: ServeConfig) -> None:
         file=sys.stderr,
         flush=True,
     )
-    uvicorn.run(
-        "atc_dmn.service.run:app",
-        factory=True,
-        host=config.host,
-        port=config.port,
-        workers=config.workers if config.workers > 1 else None,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-        lifespan="on",
-        timeout_graceful_shutdown=5,
-    )
+    uvicorn.run("atc_dmn.service.run:app", **uvicorn_options(config))
+
+
+def uvicorn_options(config: ServeConfig) -> dict[str, Any]:
+    """How the service runs under uvicorn (the benchmark's floor runs with the same)."""
+    return {
+        "factory": True,
+        "host": config.host,
+        "port": config.port,
+        "workers": config.workers if config.workers > 1 else None,
+        "log_config": None,  # the service's own JSON lines (gate.configure_logging)
+        "access_log": False,  # the Gate logs each request
+        "server_header": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 5,
+    }
