@@ -9,6 +9,7 @@ the flock and the write to the kernel; no fsync is done per record).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -20,15 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from atc_dmn import load_model
 from atc_dmn.audit import AuditLog
 
-CASE = {
-    "diagnosis_confirmed": True,
-    "t_category": "T4a",
-    "n_category": "N1b",
-    "m_category": "M0",
-    "resectable": False,
-    "airway_compromise": True,
-    "targetable_alteration": "BRAF_V600E",
-}
+# The README's example case, as benchmarks/service.py sends it.
+CASE = json.loads((Path(__file__).resolve().parent.parent / "examples" / "case.json").read_text(encoding="utf-8"))
 
 
 def per_call_us(fn, n: int) -> float:

@@ -14,6 +14,20 @@ from typing import Any
 MODEL_VERSION = "1.1.0"
 
 STAGES = frozenset({"IVA", "IVB", "IVC"})
+INPUTS = frozenset(
+    {
+        "diagnosis_confirmed",
+        "stage",
+        "t_category",
+        "n_category",
+        "m_category",
+        "resectable",
+        "patient_preference",
+        "airway_compromise",
+        "targetable_alteration",
+        "clinical_trial_available",
+    }
+)
 TARGETABLE = frozenset({"BRAF_V600E", "NTRK_fusion", "RET_fusion", "ALK_fusion"})
 IVB_T = frozenset({"T3b", "T4", "T4a", "T4b"})
 IVA_T = frozenset({"T1", "T1a", "T1b", "T2", "T3", "T3a"})

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+import spec_oracle
 from click.testing import CliRunner
 
 from atc_dmn import DmnError, InputError
@@ -18,18 +19,7 @@ from atc_dmn.cli import main
 
 T_ALLOWED = ("T1", "T1a", "T1b", "T2", "T3", "T3a", "T3b", "T4", "T4a", "T4b")
 STAGES = ("IVA", "IVB", "IVC")
-INPUT_NAMES = {
-    "diagnosis_confirmed",
-    "stage",
-    "t_category",
-    "n_category",
-    "m_category",
-    "resectable",
-    "patient_preference",
-    "airway_compromise",
-    "targetable_alteration",
-    "clinical_trial_available",
-}
+INPUT_NAMES = spec_oracle.INPUTS
 BASE = {"diagnosis_confirmed": True, "stage": "IVB"}
 
 # (id, case, field, allowed values that must be listed)

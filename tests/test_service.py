@@ -29,18 +29,7 @@ from service_server import Service, free_port
 
 from atc_dmn.cli import main
 
-SPEC_INPUTS = {
-    "diagnosis_confirmed",
-    "stage",
-    "t_category",
-    "n_category",
-    "m_category",
-    "resectable",
-    "patient_preference",
-    "airway_compromise",
-    "targetable_alteration",
-    "clinical_trial_available",
-}
+SPEC_INPUTS = spec_oracle.INPUTS
 SHIPPED_ID = "atc-treatment"
 COPY_ID = "atc-treatment-copy"
 MAX_CASES = 8
