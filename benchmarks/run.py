@@ -57,6 +57,7 @@ os.environ.pop("ATC_DMN_NO_CACHE", None)
 
 from gen_tables import random_cases, write_workbook  # noqa: E402
 from input_space import MAIN_DOMAINS, MISSING, main_cases  # noqa: E402
+from machine import cpu_model  # noqa: E402
 
 from atc_dmn import DecisionModel, __version__, load_model, shipped_model_path  # noqa: E402
 
@@ -107,14 +108,7 @@ def interleaved(runs: dict[str, Callable[[], Any]], repeats: int) -> dict[str, S
 
 
 def machine() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     try:
         from importlib.metadata import version
 

@@ -62,6 +62,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "tests")]
+from machine import cpu_model  # noqa: E402
 
 TMP = Path(tempfile.mkdtemp(prefix="atc-dmn-service-bench-"))
 os.environ["ATC_DMN_CACHE_DIR"] = str(TMP / "cache")
@@ -527,14 +528,7 @@ def in_process(requests: int) -> tuple[list[str], str]:
 
 
 def machine(tool: str, threads: int) -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     if tool == "wrk":
         shown = subprocess.run(["wrk", "--version"], capture_output=True, text=True).stdout.split("Copyright")[0]
         load_tool = f"{shown.strip()}, {threads} thread(s), {CONNECTIONS} connections"
