@@ -10,7 +10,8 @@ came in, through mapping rows (atc_dmn.fhir_mapping) that are data. Rules:
   model answers with its work-up step).
 - One resource whose rows give two different values for one input says nothing
   about that input (neither value is guessed); it is listed in ``FhirCase.ambiguous``.
-- Several resources with different values for one input: the newest effective
+- Several resources with different values for one input: the value of the row
+  with the lowest priority number wins (MappingRow.priority); among equals the newest effective
   date wins (effectiveDateTime, effectiveInstant, effectivePeriod.end or start,
   issued, recordedDate, onsetDateTime, the first present); the others are listed
   in the provenance. A resource with no date is older than any dated one. When the
@@ -28,6 +29,7 @@ came in, through mapping rows (atc_dmn.fhir_mapping) that are data. Rules:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .errors import DmnError
-from .fhir_mapping import Coding, MappingRow, structural_problems
+from .fhir_mapping import Coding, MappingRow, alternatives, structural_problems
 
 IGNORED_STATUS = frozenset({"entered-in-error", "cancelled", "superseded"})
 OBSERVATION_STATUS = frozenset({"final", "amended", "corrected"})
@@ -90,6 +92,8 @@ class Provenance:
     coding: Coding
     effective: str | None
     others: tuple[str, ...] = ()  # references ("Observation/id") of disagreeing resources not used
+    source: str = ""  # the mapping row's Source: where its code is published, or "unverified"
+    origin: str = ""  # the mapping row's place, such as FHIR!B7
 
     @property
     def reference(self) -> str:
@@ -103,6 +107,8 @@ class Provenance:
             "code": self.coding.code,
             "effective": self.effective,
             "others": list(self.others),
+            "source": self.source,
+            "row": self.origin,
         }
 
 
@@ -324,6 +330,7 @@ class _Reading:
     reference: str
     provenance: Provenance
     when: datetime | None
+    rank: float  # the row's priority; a row without one ranks after every numbered row
 
 
 def _reference(resource: Mapping[str, Any], path: str) -> tuple[str, str]:
@@ -347,7 +354,7 @@ def _read(rows: Sequence[MappingRow], found: _Found) -> tuple[dict[str, _Reading
     readings: dict[str, _Reading] = {}
     conflicts: set[str] = set()
     for row in mine:
-        if not all(_carries(resource, e, s, c, path) for e, s, c in row.requires):
+        if not all(any(_carries(resource, e, s, c, path) for e, s, c in alternatives(n)) for n in row.requires):
             continue
         hit = _carries(resource, row.element, row.system, row.code, path)
         if hit is None:
@@ -359,8 +366,11 @@ def _read(rows: Sequence[MappingRow], found: _Found) -> tuple[dict[str, _Reading
                 conflicts.add(row.input)
             continue
         where = at[len(path) + 1 :] if path and at.startswith(path + ".") else at
-        provenance = Provenance(kind, ident, where, coding, dated[1] if dated else None)
-        readings[row.input] = _Reading(row.value, f"{kind}/{ident}", provenance, dated[0] if dated else None)
+        provenance = Provenance(
+            kind, ident, where, coding, dated[1] if dated else None, source=row.source, origin=str(row.origin)
+        )
+        rank = float(row.priority) if row.priority is not None else float("inf")
+        readings[row.input] = _Reading(row.value, f"{kind}/{ident}", provenance, dated[0] if dated else None, rank)
     for name in conflicts:
         del readings[name]
     return readings, conflicts
@@ -393,20 +403,15 @@ def case_from_fhir(rows: Sequence[MappingRow], resources_or_bundles: Any) -> Fhi
     provenance: dict[str, Provenance] = {}
     floor = datetime.min.replace(tzinfo=UTC)
     for name, readings in by_input.items():
-        newest = max((r.when or floor) for r in readings)
-        top = [r for r in readings if (r.when or floor) == newest]
+        first = min(r.rank for r in readings)
+        ranked = [r for r in readings if r.rank == first]
+        newest = max((r.when or floor) for r in ranked)
+        top = [r for r in ranked if (r.when or floor) == newest]
         if any(not _same(r.value, top[0].value) for r in top):
             ambiguous.setdefault(name, []).extend(r.reference for r in top)
             continue
         chosen = top[0]
         others = tuple(dict.fromkeys(r.reference for r in readings if not _same(r.value, chosen.value)))
         case[name] = chosen.value
-        provenance[name] = Provenance(
-            chosen.provenance.resource_type,
-            chosen.provenance.resource_id,
-            chosen.provenance.element,
-            chosen.provenance.coding,
-            chosen.provenance.effective,
-            others,
-        )
+        provenance[name] = dataclasses.replace(chosen.provenance, others=others)
     return FhirCase(case, provenance, {k: tuple(dict.fromkeys(v)) for k, v in ambiguous.items()})

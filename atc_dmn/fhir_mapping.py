@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .origin import NOWHERE, Origin
+
 RESOURCES = ("Condition", "Observation")
 PLAIN_ELEMENTS = ("code", "value", "verificationStatus")
 PREFIXED_ELEMENTS = ("component:", "extension:")
@@ -28,13 +30,31 @@ class Coding:
 
 
 @dataclass(frozen=True)
+class Criterion:
+    """A named condition a row requires: the resource carries at least one of ``alternatives``.
+
+    Each alternative is (element, system, code). The FHIR sheet's Criterion table
+    defines them, one row per alternative, so that "C73 or a SNOMED thyroid cancer
+    code" is one name a mapping row can require.
+    """
+
+    name: str
+    alternatives: tuple[tuple[str, str, str], ...]
+
+
+@dataclass(frozen=True)
 class MappingRow:
     """One mapping row: ``input`` = ``value`` when ``resource``'s ``element`` carries ``system``|``code``.
 
     ``element`` is "code", "value" (Observation.valueCodeableConcept), "verificationStatus",
     "component:<LOINC code>" (that component's value) or "extension:<url>" (that extension's value).
-    ``requires`` holds (element, system, code) triples that must all hold on the same resource.
+    ``requires`` holds conditions that must all hold on the same resource: each a
+    :class:`Criterion` (any of its alternatives) or a plain (element, system, code) triple.
     ``source`` is where the code is published, or "unverified".
+    ``priority``: when resources give different values, a value from a row with a lower
+    number wins over any with a higher number or none, whatever their dates (a BRAF
+    result "absent" does not undo a RET fusion "present"); among equals the newest wins.
+    ``origin`` is the row's first cell on the FHIR sheet.
     """
 
     input: str
@@ -44,11 +64,22 @@ class MappingRow:
     system: str
     code: str
     source: str = UNVERIFIED
-    requires: tuple[tuple[str, str, str], ...] = ()
+    requires: tuple[Criterion | tuple[str, str, str], ...] = ()
+    priority: int | None = None
+    origin: Origin = NOWHERE
 
     @property
     def coding(self) -> Coding:
         return Coding(self.system, self.code)
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.source) and self.source != UNVERIFIED
+
+
+def alternatives(need: Criterion | tuple[str, str, str]) -> tuple[tuple[str, str, str], ...]:
+    """A requirement's alternatives: a Criterion's, or the one a plain triple is."""
+    return need.alternatives if isinstance(need, Criterion) else (need,)
 
 
 @dataclass(frozen=True)
@@ -85,10 +116,17 @@ def structural_problems(rows: Sequence[MappingRow]) -> list[RowProblem]:
         if not isinstance(row.system, str):
             found.append(RowProblem(index, "system", "the system is not text"))
         for number, need in enumerate(row.requires):
-            if not (isinstance(need, tuple) and len(need) == 3 and all(isinstance(p, str) for p in need)):
+            options = alternatives(need) if isinstance(need, Criterion | tuple) else ()
+            if not options or not all(
+                isinstance(o, tuple) and len(o) == 3 and all(isinstance(p, str) for p in o) for o in options
+            ):
                 found.append(RowProblem(index, "requires", f"condition {number + 1} is not (element, system, code)"))
-            elif not element_known(need[0]):
-                found.append(RowProblem(index, "requires", f"{need[0]!r}: not an element the reader knows"))
+                continue
+            for option in options:
+                if not element_known(option[0]):
+                    found.append(RowProblem(index, "requires", f"{option[0]!r}: not an element the reader knows"))
+        if row.priority is not None and (type(row.priority) is not int or row.priority < 1):
+            found.append(RowProblem(index, "priority", f"{row.priority!r}: a priority is a whole number from 1"))
     return found
 
 
@@ -116,7 +154,7 @@ def validate_rows(
     """
     allowed = _allowed_by_input(model_inputs)
     found = structural_problems(rows)
-    seen: dict[tuple[str, str, str, str, str, frozenset[tuple[str, str, str]]], tuple[int, Any]] = {}
+    seen: dict[tuple[str, str, str, str, str, frozenset[Any]], tuple[int, Any]] = {}
     for index, row in enumerate(rows):
         if row.input not in allowed:
             found.append(RowProblem(index, "input", f"{row.input!r}: not an input of the model"))

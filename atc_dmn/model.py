@@ -213,6 +213,10 @@ class Model:
     inputs: tuple[InputSpec, ...]
     # (output key, code) -> the origins of its output-key and code cells on the Wording sheet
     wording_origins: dict[tuple[str, Any], tuple[Origin, Origin]] = field(default_factory=dict)
+    # The FHIR sheet (fhir_mapping.MappingRow, each with its origin) and the Cards sheet (cards.CardRules);
+    # empty / None for a workbook without them, such as one imported from DMN XML.
+    fhir_mapping: tuple[Any, ...] = ()
+    cards: Any = None
 
     def variables_with_role(self, role: str) -> list[Variable]:
         """The glossary's variables of one role, in glossary order (:func:`with_role`)."""
