@@ -27,7 +27,7 @@ from .feel_types import json_value
 from .result import ModelIdentity, Result, TableTrace, fired_rules
 
 ENV_VAR = "ATC_DMN_AUDIT_LOG"
-SOURCES = frozenset({"evaluate", "batch", "serve"})
+SOURCES = frozenset({"evaluate", "batch", "serve", "cds"})
 
 
 class AuditLog:
@@ -81,12 +81,14 @@ class AuditLog:
         error: DmnError | None = None,
         request_id: str | None = None,
         case: str | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         """Append one evaluation's line: its answer (``result``) or its refusal (``error``), exactly one.
 
         ``inputs`` is the case as given: the line holds it when the case was refused, and the
-        normalised case (``result.inputs``) when it was accepted. Raises :class:`AuditError` when the
-        line cannot be written; the caller must then not give the answer.
+        normalised case (``result.inputs``) when it was accepted. ``extra`` adds fields of the caller's
+        own (a CDS Hooks call's ``cds``: hook instance, card ids, FHIR resources), never over the line's
+        own. Raises :class:`AuditError` when the line cannot be written; the caller must then not give the answer.
         """
         if (result is None) == (error is None):
             raise TypeError("record() takes a result or an error, exactly one")
@@ -107,6 +109,22 @@ class AuditLog:
         else:
             assert error is not None
             line.update(inputs=_as_given(inputs), decision=None, rules=_fired(error.trace), error=_error(error))
+        for key, value in (extra or {}).items():
+            line.setdefault(key, value)
+        self._write(_encode(line))
+
+    def record_event(self, event: str, *, source: str, request_id: str | None = None, **fields: Any) -> None:
+        """Append a line that is not an evaluation (a CDS Hooks card's feedback, say): ``event`` and ``fields``.
+
+        Written as an evaluation's line is (whole, under the lock, before the caller answers); AuditError if not.
+        """
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {sorted(SOURCES)}, not {source!r}")
+        line: dict[str, Any] = {"time": utc_timestamp(), "source": source, "event": event}
+        if request_id is not None:
+            line["request_id"] = request_id
+        for key, value in fields.items():
+            line.setdefault(key, value)
         self._write(_encode(line))
 
     def _write(self, data: bytes) -> None:

@@ -63,6 +63,7 @@ def build_app(config: ServeConfig) -> FastAPI:
         # Loaded before the worker takes requests: with several workers, /ready may be asked of any of them.
         # (The command line loaded every file once already, so this reads the cache: milliseconds.)
         await _load(registry)
+        app.state.cds_http = _http_client()
         tasks = []
         if config.reload:
             added = lambda: setattr(app, "openapi_schema", None)  # noqa: E731 - the document names every model
@@ -74,6 +75,8 @@ def build_app(config: ServeConfig) -> FastAPI:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            if app.state.cds_http is not None:
+                await app.state.cds_http.aclose()
             if audit is not None:
                 audit.close()
 
@@ -88,6 +91,8 @@ def build_app(config: ServeConfig) -> FastAPI:
     app.state.registry = registry
     app.state.config = config
     app.state.audit = audit
+    app.state.cds_verifier = cds_verifier(config)
+    app.state.cds_http = None  # made in the lifespan, on the worker's event loop
     app.openapi = lambda: openapi_document(app, registry)  # type: ignore[method-assign]
 
     @app.exception_handler(Problem)
@@ -218,10 +223,32 @@ def build_app(config: ServeConfig) -> FastAPI:
             raise Problem("UNKNOWN_MODEL", "no model is served")
         return await evaluate_with(slot, request)
 
+    from .cds import router as cds_router
+    from .cors import Cors
     from .page import router as page_router
 
+    app.include_router(cds_router)
     app.include_router(page_router)
-    return Gate(app, config.token)  # type: ignore[return-value]
+    return Gate(Cors(app, config.cors_origins), config.token)  # type: ignore[return-value]
+
+
+def cds_verifier(config: ServeConfig) -> Any:
+    """The CDS Hooks JWT verifier for ``config``'s issuers file, or None when none is configured."""
+    if config.cds_issuers is None:
+        return None
+    from .cds_auth import CdsTokenVerifier
+    from .cds_issuers import load_issuers
+
+    return CdsTokenVerifier(load_issuers(config.cds_issuers))
+
+
+def _http_client() -> Any:
+    """The client that fetches what a CDS Client left out of its prefetch (None without httpx: the cds extra)."""
+    try:
+        import httpx
+    except ImportError:
+        return None
+    return httpx.AsyncClient(follow_redirects=False, limits=httpx.Limits(max_connections=32))
 
 
 async def _load(registry: Registry) -> None:
@@ -296,7 +323,7 @@ def _charset(params: str) -> str | None:
     return None
 
 
-def parse_body(body: bytes) -> Any:
+def parse_body(body: bytes, max_depth: int = MAX_DEPTH + 1) -> Any:
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -304,7 +331,7 @@ def parse_body(body: bytes) -> Any:
     if not text.strip():
         raise Problem("BAD_JSON", 'the body is empty; send a case object, or {"cases": [...]}')
     try:
-        return parse_json(text, "body", MAX_DEPTH + 1)
+        return parse_json(text, "body", max_depth)
     except InputError as error:
         code = error.code if error.code in ERROR_CODES and ERROR_CODES[error.code][0] == 400 else "BAD_JSON"
         raise Problem(code, error.message, field=error.field) from None

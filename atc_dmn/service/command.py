@@ -60,12 +60,33 @@ import click
 @click.option(
     "--reload/--no-reload", default=True, show_default=True, help="Load a served workbook again when its file changes."
 )
+@click.option(
+    "--public-url",
+    "public_url",
+    metavar="URL",
+    help="The URL clients call the service at (CDS Hooks JWTs' aud is checked against it); needed beyond loopback.",
+)
+@click.option(
+    "--cds-issuers",
+    "cds_issuers",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="JSON list of the CDS Clients trusted, each {iss, jwks_file | jku}; their JWTs are then always verified.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    help="A browser origin allowed to call /cds-services (repeatable). Default: any origin, without credentials.",
+)
 def serve(**options: Any) -> None:
     """Serve decision models over HTTP, with a page for clinicians at /.
 
     \b
     Routes: POST /evaluate, POST /models/{id}/evaluate, GET /models, GET /models/{id},
-    GET /models/{id}/schema, GET /health, GET /ready, GET /openapi.json.
+    GET /models/{id}/schema, GET /health, GET /ready, GET /openapi.json;
+    CDS Hooks: GET /cds-services, POST /cds-services/{id}, POST /cds-services/{id}/feedback.
 
     \b
     Examples:
@@ -88,6 +109,9 @@ def _serve(
     max_body: int,
     max_cases: int,
     reload: bool,
+    public_url: str | None = None,
+    cds_issuers: str | None = None,
+    cors_origins: tuple[str, ...] = (),
 ) -> None:
     from ..api import shipped_model_path
     from .config import ServeConfig, ServeError, model_files
@@ -106,6 +130,9 @@ def _serve(
             max_body=max_body,
             max_cases=max_cases,
             reload=reload,
+            public_url=public_url,
+            cds_issuers=str(Path(cds_issuers).resolve()) if cds_issuers else None,
+            cors_origins=tuple(o.rstrip("/") for o in cors_origins),
         )
         run(config)
     except ServeError as error:

@@ -11,6 +11,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..errors import DmnError
 
@@ -46,6 +47,11 @@ class ServeConfig:
     debounce_ms: int = 300
     token_env: str = TOKEN_ENV
     extra: dict[str, str] = field(default_factory=dict)
+    # CDS Hooks: the URL clients call the service at (a JWT's aud is checked against it), the trusted
+    # issuers' file (service/cds_issuers.py), and the browser origins allowed (none given: any origin).
+    public_url: str | None = None
+    cds_issuers: str | None = None
+    cors_origins: tuple[str, ...] = ()
 
     @property
     def token(self) -> str | None:
@@ -60,7 +66,13 @@ class ServeConfig:
         data = json.loads(os.environ[CONFIG_ENV])
         data["models"] = tuple(data["models"])
         data["folders"] = tuple(data.get("folders", ()))
+        data["cors_origins"] = tuple(data.get("cors_origins", ()))
         return cls(**data)
+
+    @property
+    def cds_open(self) -> bool:
+        """CDS Hooks calls are taken without a JWT: on loopback with no issuers configured only."""
+        return self.cds_issuers is None and is_loopback(self.host)
 
 
 def same_identifier(first: str, second: str, identifier: str) -> ServeError:
@@ -118,3 +130,30 @@ def check_exposure(config: ServeConfig) -> None:
             f"the {config.token_env} environment variable first (clients then send 'Authorization: Bearer <token>')",
             "--host",
         )
+
+
+def check_cds(config: ServeConfig) -> None:
+    """Refuse CDS Hooks options that cannot work: a JWT's aud needs the public URL beyond loopback."""
+    if config.public_url is not None:
+        parts = urlsplit(config.public_url)
+        secure = parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname or ""))
+        if not parts.hostname or not secure or parts.query or parts.fragment:
+            raise ServeError(
+                f"--public-url {config.public_url}: give the https URL clients call the service at, such as "
+                "https://cds.example.org (http only to a loopback address), with no query",
+                "--public-url",
+            )
+    if config.cds_issuers is not None and config.public_url is None and not is_loopback(config.host):
+        raise ServeError(
+            f"--host {config.host} with --cds-issuers: give --public-url too, the URL clients call (behind a proxy "
+            "the request's own host is not it); each JWT's aud must be that URL plus the route",
+            "--public-url",
+        )
+    for origin in config.cors_origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query:
+            raise ServeError(
+                f"--cors-origin {origin}: give an origin, scheme://host[:port] with no path, such as "
+                "https://ehr.example.org",
+                "--cors-origin",
+            )

@@ -22,6 +22,8 @@ from .problems import Problem
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # Open without a token: probes, the OpenAPI document, the page's empty form and its files.
 PUBLIC = ("/health", "/ready", "/openapi.json", "/static/")
+# Their own authentication: a CDS Client's Authorization header carries its signed JWT (service/cds.py).
+OWN_AUTH = ("/cds-services",)
 access = logging.getLogger("atc_dmn.service.access")
 
 
@@ -78,6 +80,8 @@ def _needs_token(scope: dict[str, Any]) -> bool:
     if path == "/":
         # The page: its empty form is public, and the form itself asks for the token before it evaluates a case.
         return scope["method"] not in ("GET", "HEAD", "POST")
+    if any(path == p or path.startswith(p + "/") for p in OWN_AUTH):
+        return False
     return not any(path == p or (p.endswith("/") and path.startswith(p)) for p in PUBLIC)
 
 

@@ -52,7 +52,16 @@ def openapi_document(app: FastAPI, registry: Registry) -> dict[str, Any]:
         schemas[name] = schema
         refs.append({"$ref": f"#/components/schemas/{name}"})
     default_ref = refs[0] if refs else {"type": "object"}
+    from .cds import is_cds_service
+
+    services = [slot.identifier for slot in registry.slots if is_cds_service(slot.current)]
     for path, item in doc.get("paths", {}).items():
+        if path.startswith("/cds-services"):  # CDS Hooks: its own bodies and OperationOutcome errors (service/cds.py)
+            for operation in item.values():
+                for param in operation.get("parameters", []):
+                    if param.get("name") == "service_id" and services:
+                        param["schema"] = {"type": "string", "enum": services}
+            continue
         for operation in item.values():
             for param in operation.get("parameters", []):
                 if param.get("name") == "model_id" and ids:

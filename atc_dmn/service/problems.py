@@ -45,6 +45,31 @@ ERROR_CODES = {
     "AUDIT_FAILED": (503, "the audit log could not be written, so no answer is given; retry later"),
     "INTERNAL": (500, "a defect of the service itself, logged under the request id"),
     "MODEL_NOT_READY": (503, "the model has not loaded yet, or no version of it loaded; see GET /models/{id}"),
+    # CDS Hooks (service/cds.py): answered as a FHIR OperationOutcome with the code in issue.details
+    "CDS_REQUEST": (400, "the CDS Hooks call or feedback is not as CDS Hooks 2.0.1 defines it; the field is named"),
+    "FHIR_INVALID": (400, "a FHIR resource in the prefetch or from the FHIR server is malformed"),
+    "WRONG_PATIENT": (400, "a resource belongs to another patient than context.patientId"),
+    "UNKNOWN_SERVICE": (404, "no CDS service has this id (a model with a FHIR and a Cards sheet)"),
+    "PREFETCH_MISSING": (412, "a prefetch key is left out (or incomplete) and no fhirServer was given to fetch it"),
+    "FHIR_FETCH_FAILED": (412, "the FHIR server could not be reached, or did not answer 2xx with FHIR JSON"),
+    "CDS_DISABLED": (403, "beyond loopback, CDS Hooks needs --cds-issuers (and --public-url) to verify callers"),
+    "ORIGIN_NOT_ALLOWED": (403, "a browser's cross-origin request from an origin not given with --cors-origin"),
+    "NO_CARD": (500, "the Cards sheet lacks the card this case needs: a defect of the workbook, logged"),
+    # A CDS Hooks JWT refused (service/cds_auth.py's TokenError reasons): 401
+    "MISSING": (401, "no CDS Hooks JWT: send Authorization: Bearer <jwt>"),
+    "MALFORMED": (401, "the JWT or one of its claims cannot be read"),
+    "ALG_NOT_ALLOWED": (401, "the JWT is not signed with ES384 or RS384"),
+    "UNKNOWN_ISSUER": (401, "the JWT's iss is not in the --cds-issuers file"),
+    "UNKNOWN_KEY": (401, "the issuer has no key with the JWT's kid that can verify it"),
+    "JKU_NOT_ALLOWED": (401, "the JWT's jku is not allowlisted for its issuer"),
+    "BAD_SIGNATURE": (401, "the JWT's signature does not verify"),
+    "WRONG_AUDIENCE": (401, "the JWT's aud is not the exact URL called"),
+    "EXPIRED": (401, "the JWT expired, or was issued too long ago"),
+    "NOT_YET_VALID": (401, "the JWT's nbf is in the future"),
+    "ISSUED_IN_FUTURE": (401, "the JWT's iat is in the future"),
+    "MISSING_CLAIM": (401, "the JWT lacks a required claim (iss, aud, exp, iat, jti) or header field (kid)"),
+    "REPLAYED": (401, "the JWT's jti was used before"),
+    "JWKS_UNAVAILABLE": (401, "the issuer's JWK Set could not be fetched or read"),
 }
 
 

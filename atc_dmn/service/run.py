@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from ..errors import EngineUnavailable
-from .config import CONFIG_ENV, ServeConfig, ServeError, check_exposure, same_identifier
+from .config import CONFIG_ENV, ServeConfig, ServeError, check_cds, check_exposure, same_identifier
 
 
 def app():
@@ -64,17 +64,42 @@ def serve(config: ServeConfig) -> None:
     if config.workers < 1:
         raise ServeError(f"--workers {config.workers}: give 1 or more", "--workers")
     check_exposure(config)
+    check_cds(config)
+    check_issuers(config)
     check_port(config)
     ids = preflight(config)
     os.environ[CONFIG_ENV] = config.to_env()
     where = f"http://{config.host}:{config.port}"
     print(
         f"atc-dmn serve: {', '.join(ids)} at {where} ({config.workers} worker{'s' if config.workers > 1 else ''}"
-        f"{', token required' if config.token else ''}{', audit log ' + config.audit_log if config.audit_log else ''})",
+        f"{', token required' if config.token else ''}{', audit log ' + config.audit_log if config.audit_log else ''}"
+        f"; CDS Hooks at {where}/cds-services {_cds_state(config)})",
         file=sys.stderr,
         flush=True,
     )
     uvicorn.run("atc_dmn.service.run:app", **uvicorn_options(config))
+
+
+def check_issuers(config: ServeConfig) -> None:
+    """Read the issuers file and build the verifier once, so that a bad file stops the command (exit 2)."""
+    if config.cds_issuers is None:
+        return
+    try:
+        from .app import cds_verifier
+    except ImportError:
+        raise EngineUnavailable("--cds-issuers needs the cds extra: pip install 'atc-dmn[cds]'") from None
+    try:
+        cds_verifier(config)
+    except ServeError as error:
+        raise ServeError(error.message, error.option or "--cds-issuers") from None
+    except ImportError:
+        raise EngineUnavailable("--cds-issuers needs the cds extra: pip install 'atc-dmn[cds]'") from None
+
+
+def _cds_state(config: ServeConfig) -> str:
+    if config.cds_issuers is not None:
+        return "(JWT verified)"
+    return "(no JWT: loopback)" if config.cds_open else "(off: no --cds-issuers)"
 
 
 def uvicorn_options(config: ServeConfig) -> dict[str, Any]:
