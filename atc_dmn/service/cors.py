@@ -72,7 +72,7 @@ class Cors:
             body = orjson.dumps(
                 outcome("ORIGIN_NOT_ALLOWED", f"origin {origin[:100]} is not allowed; see the service's --cors-origin")
             )
-            headers = [(b"content-type", b"application/fhir+json"), (b"content-length", str(len(body)).encode())]
+            headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
             if self.origins:
                 headers.append((b"vary", b"Origin"))
             await send({"type": "http.response.start", "status": 403, "headers": headers})
