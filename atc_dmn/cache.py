@@ -26,16 +26,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from . import feel, feel_expr, model, origin
+from . import cards, feel, feel_expr, fhir_mapping, model, origin
 from .model import Model
 from .temporal import YearsMonths
 
-FORMAT = 7  # bump when the JSON layout or the model's dataclasses change
+FORMAT = 8  # bump when the JSON layout or the model's dataclasses change
 
-# The records a cache entry may hold: the dataclasses of model.py, feel.py and feel_expr.py, by name.
+# The records a cache entry may hold: the dataclasses of model.py, feel.py, feel_expr.py, origin.py,
+# fhir_mapping.py (the FHIR sheet) and cards.py (the Cards sheet), by name.
 _RECORDS: dict[str, type] = {
     name: obj
-    for module in (model, feel, feel_expr, origin)
+    for module in (model, feel, feel_expr, origin, fhir_mapping, cards)
     for name, obj in vars(module).items()
     if isinstance(obj, type) and dataclasses.is_dataclass(obj) and obj.__module__ == module.__name__
 }

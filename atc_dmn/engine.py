@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import hitpolicy
 from .compiler import CompiledTable, compile_table
@@ -22,6 +22,10 @@ from .inputs import Normaliser
 from .model import CHECK_PASSED, InputSpec, Model
 from .no_match import NULL, no_match
 from .result import ModelIdentity, Result, Step, trace_of
+
+if TYPE_CHECKING:
+    from .fhir_case import FhirCase
+    from .fhir_mapping import MappingRow
 
 # Another engine's answer for one table: (compiled table, input values) -> (matched rule indices, outputs).
 Decided = Callable[[CompiledTable, tuple[Any, ...]], tuple[list[int], tuple[Any, ...]]]
@@ -79,6 +83,25 @@ class DecisionModel:
     @property
     def info(self):
         return self.model.info
+
+    @property
+    def fhir_mapping(self) -> tuple[MappingRow, ...]:
+        """The FHIR sheet's mapping rows (empty for a workbook without one, such as a DMN file)."""
+        return self.model.fhir_mapping
+
+    def read_fhir(self, data: Any) -> FhirCase:
+        """Read a case from a patient's FHIR R4 data through this model's FHIR sheet.
+
+        ``data`` is a resource, a Bundle, a CDS Hooks prefetch object (key -> resource,
+        Bundle or None) or a list of them. The case holds only the inputs some mapping
+        row matched (the rest stay unknown, so :meth:`evaluate` answers them with the
+        model's work-up step); ``provenance`` says which resource and coding each came
+        from. Raises :class:`~atc_dmn.fhir_case.FhirError` (with the path, and an
+        OperationOutcome for a service's 400) for malformed FHIR.
+        """
+        from .fhir_case import case_from_fhir  # imported on use: evaluation alone never needs it
+
+        return case_from_fhir(self.model.fhir_mapping, data)
 
     def normalise(self, case: Mapping[str, Any]) -> dict[str, Any]:
         """The case as the tables will see it, or an :class:`InputError`."""

@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cards import CardRules
 from .feel import UnaryTest, Value
+from .fhir_mapping import MappingRow
 from .origin import NOWHERE, Origin
 
 ROLES = ("input", "output", "intermediate", "check")
@@ -215,8 +217,8 @@ class Model:
     wording_origins: dict[tuple[str, Any], tuple[Origin, Origin]] = field(default_factory=dict)
     # The FHIR sheet (fhir_mapping.MappingRow, each with its origin) and the Cards sheet (cards.CardRules);
     # empty / None for a workbook without them, such as one imported from DMN XML.
-    fhir_mapping: tuple[Any, ...] = ()
-    cards: Any = None
+    fhir_mapping: tuple[MappingRow, ...] = ()
+    cards: CardRules | None = None
 
     def variables_with_role(self, role: str) -> list[Variable]:
         """The glossary's variables of one role, in glossary order (:func:`with_role`)."""

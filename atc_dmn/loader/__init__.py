@@ -10,7 +10,7 @@ mistakes of a cell-level kind at once.
 One module per thing read, in the order :func:`build_model` reads them:
 ``model_sheet``, ``glossary``, ``decision_sheet``, ``tables`` (and the rule
 rows in ``rules``), ``decision_order``, ``wording``, ``references``, ``input_specs``,
-``test_sheet``. They share a :class:`~.context.Context`: the raw workbook,
+``test_sheet``, ``fhir_sheet``, ``cards_sheet``. They share a :class:`~.context.Context`: the raw workbook,
 the findings, and the variables the Glossary defined.
 """
 
@@ -20,9 +20,11 @@ from ..findings import Findings
 from ..model import Model
 from ..no_match import with_dmn_nulls
 from ..workbook import RawWorkbook
+from .cards_sheet import read_cards
 from .context import Context, Stop
 from .decision_order import check_graph
 from .decision_sheet import read_decisions
+from .fhir_sheet import read_fhir_mapping
 from .glossary import read_glossary
 from .input_specs import input_specs
 from .model_sheet import read_model_info
@@ -57,6 +59,8 @@ def _build(ctx: Context) -> Model | None:
         check_citations(ctx, tables, citations)
         inputs = with_dmn_nulls(input_specs(ctx, tables, ctx.declared), info)
         tests = read_test_cases(ctx)
+        fhir_mapping = read_fhir_mapping(ctx, inputs)
+        cards = read_cards(ctx, tables)
     except Stop:
         return None
     if ctx.findings.errors:
@@ -74,6 +78,8 @@ def _build(ctx: Context) -> Model | None:
         tests,
         inputs,
         wording_origins,
+        fhir_mapping,
+        cards,
     )
 
 

@@ -14,7 +14,7 @@ from ..workbook import RawWorkbook, Sheet, get_column_letter
 
 # Sheets of the format that never hold a decision table.
 # LISTS_SHEET is the hidden sheet of drop-down lists that ``atc-dmn tidy`` writes.
-RESERVED = ("Glossary", "Decision", "Test", "Model", "Wording", "References", LISTS_SHEET)
+RESERVED = ("Glossary", "Decision", "Test", "Model", "Wording", "References", "FHIR", "Cards", LISTS_SHEET)
 
 
 class Stop(Exception):
