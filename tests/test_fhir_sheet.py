@@ -307,3 +307,12 @@ def test_validate_names_the_sheet_and_cell_of_a_broken_mapping(shipped_workbook,
     done = run_atc("validate", broken)
     assert done.returncode != 0
     assert f"FHIR!C{row}" in done.stdout + done.stderr and "FHIR_VALUE" in done.stdout + done.stderr
+
+
+def test_tidy_keeps_the_fhir_and_cards_sheets(shipped_workbook, run_atc) -> None:
+    copy = shipped_workbook.copy()
+    done = run_atc("tidy", copy)
+    assert done.returncode == 0, done.stderr
+    before, after = load(read_workbook(shipped_workbook.source))[0], load(read_workbook(copy))[0]
+    assert before is not None and after is not None
+    assert (after.fhir_mapping, after.cards) == (before.fhir_mapping, before.cards)
