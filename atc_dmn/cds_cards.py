@@ -14,7 +14,6 @@ model whose sheet lacks that card too raises :class:`CardError`.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,22 +65,9 @@ class Basis:
 
 
 def basis_of(rows: Sequence[MappingRow], data: Any) -> Basis:
-    """Read the case from FHIR ``data`` (FhirError if malformed), and for each input where resources disagreed,
-    whether a row's priority chose the value used or its date did (read again without priorities: if the same
-    resource still wins, the newest did)."""
+    """Read the case from FHIR ``data`` through the mapping ``rows`` (FhirError if the FHIR is malformed)."""
     fhir = case_from_fhir(rows, data)
-    contested = [k for k, p in fhir.provenance.items() if p.others]
-    if not contested:
-        return Basis(fhir)
-    if all(row.priority is None for row in rows):
-        return Basis(fhir, dict.fromkeys(contested, "newest"))
-    plain = case_from_fhir([dataclasses.replace(row, priority=None) for row in rows], data)
-    chosen = {}
-    for key in contested:
-        again = plain.provenance.get(key)
-        same = again is not None and again.reference == fhir.provenance[key].reference
-        chosen[key] = "newest" if same else "priority"
-    return Basis(fhir, chosen)
+    return Basis(fhir, {k: p.chosen_by for k, p in fhir.provenance.items() if p.others})
 
 
 def card_for(model: DecisionModel, answer: Result | InputError | EvaluationError, basis: Basis) -> dict[str, Any]:

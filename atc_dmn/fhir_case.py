@@ -14,9 +14,10 @@ came in, through mapping rows (atc_dmn.fhir_mapping) that are data. Rules:
   with the lowest priority number wins (MappingRow.priority); among equals the newest effective
   date wins (effectiveDateTime, effectiveInstant, effectivePeriod.end or start,
   issued, recordedDate, onsetDateTime, the first present); the others are listed
-  in the provenance. A resource with no date is older than any dated one. When the
-  newest date is shared by resources that disagree, the input is left unknown and
-  listed in ``ambiguous``.
+  in the provenance, with which of the two chose (``Provenance.chosen_by``). A
+  resource with no date is older than any dated one. When the newest date is
+  shared by resources that disagree, the input is left unknown and listed in
+  ``ambiguous``.
 - A coding's code matches a row's code when equal, or when it is the row's code
   with a prefix (``HGNC:1097`` for ``1097``, ``NP_004324.2:p.Val600Glu`` for
   ``p.Val600Glu``). Text (valueString, CodeableConcept.text) matches a row whose
@@ -94,6 +95,9 @@ class Provenance:
     others: tuple[str, ...] = ()  # references ("Observation/id") of disagreeing resources not used
     source: str = ""  # the mapping row's Source: where its code is published, or "unverified"
     origin: str = ""  # the mapping row's place, such as FHIR!B7
+    # Why this resource and not ``others``: "priority" when a row's priority set one of them aside, else
+    # "newest" (the newest effective date won); "" when no resource disagreed.
+    chosen_by: str = ""
 
     @property
     def reference(self) -> str:
@@ -109,6 +113,7 @@ class Provenance:
             "others": list(self.others),
             "source": self.source,
             "row": self.origin,
+            "chosen_by": self.chosen_by,
         }
 
 
@@ -253,8 +258,16 @@ def _matches(coding: Coding, system: str, code: str) -> bool:
     return coding.code == code or coding.code.endswith(":" + code)
 
 
-def _carries(resource: Mapping[str, Any], element: str, system: str, code: str, path: str) -> tuple[Coding, str] | None:
-    for coding, at in _element(resource, element, path):
+def _carries(
+    resource: Mapping[str, Any], element: str, system: str, code: str, path: str, read: dict[str, Any] | None = None
+) -> tuple[Coding, str] | None:
+    """The first coding of ``element`` that matches; ``read`` keeps each element's codings for the next row."""
+    codings = read.get(element) if read is not None else None
+    if codings is None:
+        codings = _element(resource, element, path)
+        if read is not None:
+            read[element] = codings
+    for coding, at in codings:
         if _matches(coding, system, code):
             return coding, at
     return None
@@ -300,10 +313,11 @@ def _effective(resource: Mapping[str, Any], path: str) -> tuple[datetime, str] |
     return None
 
 
-def _check(resource: Mapping[str, Any], path: str) -> None:
-    """Read every element a row could name, so malformed FHIR is an error whichever rows match."""
+def _check(resource: Mapping[str, Any], path: str, read: dict[str, Any]) -> None:
+    """Read every element a row could name, so malformed FHIR is an error whichever rows match (the plain
+    elements' codings are kept in ``read`` for the rows)."""
     for element in ("code", "verificationStatus", "value"):
-        _element(resource, element, path)
+        read[element] = _element(resource, element, path)
     for component, at in _list(resource, "component", path):
         _codings(component.get("code"), _join(at, "code"))
         _value_codings(component, at)
@@ -346,7 +360,8 @@ def _read(rows: Sequence[MappingRow], found: _Found) -> tuple[dict[str, _Reading
     mine = [r for r in rows if r.resource == kind]
     if not mine:
         return {}, set()
-    _check(resource, path)
+    read: dict[str, Any] = {}  # each element's codings, read once for all the rows
+    _check(resource, path, read)
     if _ignored(resource, path):
         return {}, set()
     dated = _effective(resource, path)
@@ -354,9 +369,9 @@ def _read(rows: Sequence[MappingRow], found: _Found) -> tuple[dict[str, _Reading
     readings: dict[str, _Reading] = {}
     conflicts: set[str] = set()
     for row in mine:
-        if not all(any(_carries(resource, e, s, c, path) for e, s, c in alternatives(n)) for n in row.requires):
+        if not all(any(_carries(resource, e, s, c, path, read) for e, s, c in alternatives(n)) for n in row.requires):
             continue
-        hit = _carries(resource, row.element, row.system, row.code, path)
+        hit = _carries(resource, row.element, row.system, row.code, path, read)
         if hit is None:
             continue
         coding, at = hit
@@ -411,7 +426,9 @@ def case_from_fhir(rows: Sequence[MappingRow], resources_or_bundles: Any) -> Fhi
             ambiguous.setdefault(name, []).extend(r.reference for r in top)
             continue
         chosen = top[0]
-        others = tuple(dict.fromkeys(r.reference for r in readings if not _same(r.value, chosen.value)))
+        losing = [r for r in readings if not _same(r.value, chosen.value)]
+        others = tuple(dict.fromkeys(r.reference for r in losing))
+        how = ("priority" if any(r.rank != first for r in losing) else "newest") if losing else ""
         case[name] = chosen.value
-        provenance[name] = dataclasses.replace(chosen.provenance, others=others)
+        provenance[name] = dataclasses.replace(chosen.provenance, others=others, chosen_by=how)
     return FhirCase(case, provenance, {k: tuple(dict.fromkeys(v)) for k, v in ambiguous.items()})
