@@ -64,7 +64,8 @@ import click
     "--public-url",
     "public_url",
     metavar="URL",
-    help="The URL clients call the service at (CDS Hooks JWTs' aud is checked against it); needed beyond loopback.",
+    help="The URL clients call the service at: CDS Hooks JWTs' aud is checked against it (with --cds-issuers, "
+    "needed beyond loopback).",
 )
 @click.option(
     "--cds-issuers",
