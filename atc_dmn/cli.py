@@ -474,6 +474,45 @@ def export_dmn(workbook: str | None, out: str) -> None:
     click.echo(f"{path}: DMN 1.3, {len(model.model.tables)} decisions")
 
 
+@main.command()
+@click.argument("workbook", required=False, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write here (default: standard output).",
+)
+@handle_errors
+def render(workbook: str | None, fmt: str, out: str | None) -> None:
+    """Write the whole model for people to read: identity, diagram, tables, wording, references, FHIR, cards, tests.
+
+    HTML is one self-contained page that prints for sign-off; Markdown is the
+    same content as text, the same bytes for the same workbook, for review
+    diffs. A workbook with validation errors is refused (exit 3).
+
+    \b
+    Examples:
+      atc-dmn render decisions/atc_treatment.xlsx -o atc_treatment.html
+      atc-dmn render decisions/atc_treatment.xlsx --format markdown -o decisions/atc_treatment.md
+    """
+    from .render import render as render_model
+
+    loaded = _load(workbook)
+    text = render_model(getattr(loaded, "model", loaded), fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with open(out, "w", encoding="utf-8", newline="\n") as file:  # the same bytes on every system
+            file.write(text)
+    except OSError as exc:
+        raise click.FileError(out, exc.strerror or str(exc)) from None
+    click.echo(f"{out}: {fmt}, {len(text.encode())} bytes")
+
+
 @main.command(name="import-dmn")
 @click.argument("dmn_file", type=click.Path())
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False), required=True, help="The workbook to write.")
