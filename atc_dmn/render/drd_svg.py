@@ -45,6 +45,26 @@ def _order(drd: Drd) -> dict[int, list[DrdNode]]:
     return dict(sorted(columns.items()))
 
 
+def _ports(
+    edges: tuple[tuple[str, str], ...], boxes: dict[str, tuple[float, float, float, float]]
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """Each edge's (start y, end y): a box's edges spread along its side in the order of the boxes at their
+    other ends, so that arrows into one table stay apart and do not cross at its door."""
+    middle = {k: y + h / 2 for k, (_, y, _, h) in boxes.items()}
+    found: dict[tuple[str, str], list[float]] = {e: [0.0, 0.0] for e in edges}
+    for side, own, other in ((0, 0, 1), (1, 1, 0)):
+        by_box: dict[str, list[tuple[str, str]]] = {}
+        for edge in edges:
+            by_box.setdefault(edge[own], []).append(edge)
+        for box, mine in by_box.items():
+            _, y, _, h = boxes[box]
+            mine.sort(key=lambda e: middle[e[other]])
+            step = (h - 8) / len(mine)
+            for k, edge in enumerate(mine):
+                found[edge][side] = y + 4 + step * (k + 0.5)
+    return {e: (a, b) for e, (a, b) in found.items()}
+
+
 def to_svg(drd: Drd, title: str) -> str:
     """The diagram as one ``<svg>`` element (no external references)."""
     columns = _order(drd)
@@ -68,10 +88,11 @@ def to_svg(drd: Drd, title: str) -> str:
         'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>',
     ]
     names = {n.id: n.label for n in drd.nodes}
+    ends = _ports(drd.edges, boxes)
     for source, target in drd.edges:
-        sx, sy, sw, sh = boxes[source]
-        tx, ty, _, th = boxes[target]
-        x1, y1, x2, y2 = sx + sw, sy + sh / 2, tx, ty + th / 2
+        sx, _, sw, _ = boxes[source]
+        tx = boxes[target][0]
+        x1, y1, x2, y2 = sx + sw, ends[(source, target)][0], tx, ends[(source, target)][1]
         bend = COLUMN_GAP / 2
         parts.append(
             f'<path class="drd-edge" data-from="{escape(names[source])}" data-to="{escape(names[target])}" '

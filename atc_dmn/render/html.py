@@ -26,9 +26,11 @@ th, td { border: 1px solid #b8c2cc; padding: .3rem .45rem; text-align: left; ver
 th { background: #e8eef5; }
 td.cell, td.code, code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .88em; }
 td.out { background: #f6f9f2; }
-td.prose { white-space: pre-line; }
-td.rule-id { font-weight: bold; white-space: nowrap; }
+td.prose { white-space: pre-line; min-width: 14rem; }
+td.rule-id { font-weight: bold; white-space: nowrap; position: relative; }
 td.rule-id a { color: inherit; text-decoration: none; }
+tr.rule td.rule-id a { position: absolute; inset: 0; padding: .3rem .45rem; }  /* the whole cell links to the rule */
+span.any { color: #8a949e; }
 dl.identity { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .6rem 0 1rem; }
 dl.identity dt { font-weight: bold; }
 dl.identity dd { margin: 0; overflow-wrap: anywhere; }
@@ -170,7 +172,7 @@ def _decision_table(table: TableView) -> str:
     rows = [
         (
             f'<a id="{rule.anchor}" href="#{rule.anchor}">{_e(rule.id)}</a>',
-            *map(_e, rule.cells),
+            *('<span class="any">-</span>' if c == "-" else _e(c) for c in rule.cells),
             *(_e(text) for _, text in rule.notes),
             ", ".join(_link(c.number, c.anchor) for c in rule.citations),
         )
