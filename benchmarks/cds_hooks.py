@@ -35,6 +35,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE)]
+import results_file  # noqa: E402
 import service as bench  # noqa: E402  (benchmarks/service.py: its servers, load tools and machine facts)
 
 ROOT = bench.ROOT
@@ -172,20 +173,6 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def write_section(results: Path, text: list[str]) -> None:
-    """Replace this script's section of ``results`` (up to the next ``## `` heading), or add it at the end."""
-    old = results.read_text(encoding="utf-8") if results.exists() else ""
-    block = "\n".join(text).rstrip("\n") + "\n"
-    if SECTION in old:
-        start = old.index(SECTION)
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + block + (old[end:] if end != -1 else "")
-    else:
-        new = old.rstrip("\n") + "\n\n" + block
-    results.write_text(new, encoding="utf-8")
-    print(f"\nwrote {results}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one run of 3 s per configuration (default 3 of 10 s)")
@@ -256,7 +243,7 @@ def main() -> int:
             "for an answer on the order of 500 ms.",
             "",
         ]
-        write_section(args.results, text)
+        results_file.write_section(args.results, SECTION, text)
     return 0
 
 

@@ -62,6 +62,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "tests")]
+import results_file  # noqa: E402
 from machine import cpu_model  # noqa: E402
 
 TMP = Path(tempfile.mkdtemp(prefix="atc-dmn-service-bench-"))
@@ -567,7 +568,7 @@ def _version(name: str) -> str:
 def write_section(
     results: Path, info: dict[str, str], seconds: float, repeats: int, lines: list[str], steps: list[str]
 ) -> None:
-    """Put this run's section at the end of ``results``, replacing an earlier one."""
+    """This run's section of ``results``, replacing an earlier one and keeping the others."""
     text = [
         SECTION,
         "",
@@ -598,11 +599,7 @@ def write_section(
         *steps,
         "",
     ]
-    old = results.read_text(encoding="utf-8") if results.exists() else ""
-    if SECTION in old:
-        old = old[: old.index(SECTION)]
-    results.write_text(old.rstrip("\n") + "\n\n" + "\n".join(text), encoding="utf-8")
-    print(f"\nwrote {results}")
+    results_file.write_section(results, SECTION, text)
 
 
 def main() -> int:
