@@ -16,7 +16,7 @@ def write_section(results: Path, heading: str, lines: list[str]) -> None:
     if heading in old:
         start = old.index(heading)
         end = old.find("\n## ", start + len(heading))
-        new = old[:start] + block + (old[end + 1 :] if end != -1 else "")
+        new = old[:start] + block + ("\n" + old[end + 1 :] if end != -1 else "")
     else:
         new = old.rstrip("\n") + "\n\n" + block
     results.write_text(new, encoding="utf-8")
