@@ -34,6 +34,8 @@ OPERATIONS = [
     ("POST", "/models/{model_id}/evaluate", (POSITIVE, NEGATIVE), 120),
     ("GET", "/models/{model_id}", (POSITIVE, NEGATIVE), 25),
     ("GET", "/models/{model_id}/schema", (POSITIVE, NEGATIVE), 25),
+    ("GET", "/models/{model_id}/render", (POSITIVE, NEGATIVE), 15),
+    ("HEAD", "/models/{model_id}/render", (POSITIVE,), 2),
     ("GET", "/models", (POSITIVE,), 3),
     ("GET", "/health", (POSITIVE,), 3),
     ("GET", "/ready", (POSITIVE,), 3),

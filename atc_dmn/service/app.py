@@ -226,9 +226,11 @@ def build_app(config: ServeConfig) -> FastAPI:
     from .cds import router as cds_router
     from .cors import Cors
     from .page import router as page_router
+    from .render_page import router as render_router
 
     app.include_router(cds_router)
     app.include_router(page_router)
+    app.include_router(render_router)
     return Gate(Cors(app, config.cors_origins), config.token)  # type: ignore[return-value]
 
 
