@@ -229,3 +229,16 @@ def test_render_help_names_both_formats():
     done = runner.invoke(main, ["render", "--help"])
     assert done.exit_code == 0
     assert "html" in done.stdout and "markdown" in done.stdout
+
+
+def test_cells_read_as_the_dmn_export_writes_them(shipped):
+    """The view spells a cell as export-dmn does (and finds citations under the loader's heading)."""
+    from atc_dmn.formats.dmn_export import unary_tests_text
+    from atc_dmn.loader.rules import CITATIONS_HEADING
+    from atc_dmn.render import model_view
+
+    assert model_view.CITATIONS_HEADING == CITATIONS_HEADING
+    typed = load_model(TYPED_DMN).model
+    tests = [x for m in (shipped, typed) for t in m.tables for r in t.rules for x in r.tests]
+    tests += [c.allowed for m in (shipped, typed) for t in m.tables for c in t.inputs if c.allowed is not None]
+    assert [model_view.cell_text(x) for x in tests] == [unary_tests_text(x) for x in tests]

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..feel import UnaryTest
+from ..feel import Compare, Equals, UnaryTest
 from ..feel_value import code, show
-from ..formats.dmn_export import unary_tests_text
 from ..model import Citation, Column, DecisionTable, Model
+
+# The annotation column the loader reads citations from (loader.rules.CITATIONS_HEADING; not imported,
+# as the loader brings the workbook reader, which a model from the cache, or git's diff driver, never needs).
+CITATIONS_HEADING = "Citations"
 
 HIT_POLICY_NAMES = {
     "U": "unique",
@@ -215,24 +218,41 @@ def anchor(kind: str, name: object) -> str:
     return f"{kind}-{text.lower()}"
 
 
+def cell_text(test: UnaryTest | None) -> str:
+    """An input cell as an author types it: ``-``, ``"T1", "T2"``, ``not(true)``, ``[1..5)``, ``>= 18``."""
+    if test is None or test.any:
+        return "-"
+    parts = []
+    for atom in test.atoms:
+        if isinstance(atom, Equals):
+            parts.append(show(atom.value))
+        elif isinstance(atom, Compare):
+            parts.append(f"{atom.op} {show(atom.value)}")
+        else:
+            low, high = "[" if atom.low_closed else "(", "]" if atom.high_closed else ")"
+            parts.append(f"{low}{show(atom.low)}..{show(atom.high)}{high}")
+    joined = ", ".join(parts)
+    return f"not({joined})" if test.negated else joined
+
+
 def _allowed(test: UnaryTest | None) -> str:
-    return "" if test is None or test.any else unary_tests_text(test)
+    return "" if test is None or test.any else cell_text(test)
 
 
 def _value(value: object) -> str:
     return "" if value is None else show(value)
 
 
-def _table(table: DecisionTable, citations: dict[int | str, Citation], citations_heading: str) -> TableView:
-    heads = tuple(h for h in table.annotation_headings if h != citations_heading) or tuple(
-        h for h in dict.fromkeys(k for r in table.rules for k in r.annotations) if h != citations_heading
+def _table(table: DecisionTable, citations: dict[int | str, Citation]) -> TableView:
+    heads = tuple(h for h in table.annotation_headings if h != CITATIONS_HEADING) or tuple(
+        h for h in dict.fromkeys(k for r in table.rules for k in r.annotations) if h != CITATIONS_HEADING
     )
     rules = tuple(
         RuleView(
             id=rule.id,
             anchor=anchor("rule", f"{table.name}-{rule.id}"),
             cell=str(rule.origin),
-            cells=(*map(unary_tests_text, rule.tests), *map(show, rule.outputs)),
+            cells=(*map(cell_text, rule.tests), *map(show, rule.outputs)),
             notes=tuple((h, rule.annotations.get(h, "")) for h in heads),
             citations=tuple(CitationRef(str(n), anchor("cite", n) if n in citations else "") for n in rule.citations),
         )
@@ -369,7 +389,7 @@ def _cards(model: Model) -> CardsView | None:
     )
 
 
-def model_view(model: Model, citations_heading: str = "Citations") -> ModelView:
+def build_view(model: Model) -> ModelView:
     """The whole model as rows of text; the same Model always gives the same view."""
     info = model.info
     entries = {r.entry: r for r in model.references}
@@ -399,7 +419,7 @@ def model_view(model: Model, citations_heading: str = "Citations") -> ModelView:
         notice=info.notice,
         glossary=_glossary(model),
         drd=_drd(model),
-        tables=tuple(_table(t, model.citations, citations_heading) for t in model.tables),
+        tables=tuple(_table(t, model.citations) for t in model.tables),
         wording=tuple(WordingRow(k, code(c), text) for (k, c), text in model.wording.items()),
         citations=citations,
         references=tuple(
