@@ -485,8 +485,13 @@ def export_dmn(workbook: str | None, out: str) -> None:
     default=None,
     help="Write here (default: standard output).",
 )
+@click.option(
+    "--textconv",
+    is_flag=True,
+    help="For git's diff driver: Markdown, and a workbook that does not load reads as its findings (exit 0).",
+)
 @handle_errors
-def render(workbook: str | None, fmt: str, out: str | None) -> None:
+def render(workbook: str | None, fmt: str, out: str | None, textconv: bool) -> None:
     """Write the whole model for people to read: identity, diagram, tables, wording, references, FHIR, cards, tests.
 
     HTML is one self-contained page that prints for sign-off; Markdown is the
@@ -497,11 +502,19 @@ def render(workbook: str | None, fmt: str, out: str | None) -> None:
     Examples:
       atc-dmn render decisions/atc_treatment.xlsx -o atc_treatment.html
       atc-dmn render decisions/atc_treatment.xlsx --format markdown -o decisions/atc_treatment.md
+      git config diff.atc-dmn.textconv "atc-dmn render --textconv"
     """
     from .render import render as render_model
 
-    loaded = _load(workbook)
-    text = render_model(getattr(loaded, "model", loaded), fmt)
+    try:
+        loaded = _load(workbook)
+        text = render_model(getattr(loaded, "model", loaded), "markdown" if textconv else fmt)
+    except ModelError as error:
+        if not textconv:
+            raise
+        from .render.markdown import refused_markdown
+
+        text = refused_markdown(error)  # git would stop a whole log -p at a version it cannot read
     if out is None:
         click.echo(text, nl=False)
         return

@@ -193,15 +193,19 @@ def test_a_broken_workbook_is_refused_with_its_cell(run_atc, shipped_workbook):
     assert "Pathway!B3" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_git_diff_shows_the_markdown_with_the_diff_driver(tmp_path, shipped_workbook, atc_command):
-    """The README's driver: .gitattributes names it, `git config diff.atc-dmn.textconv` defines it."""
+def test_git_diff_and_log_show_the_markdown_with_the_diff_driver(tmp_path, shipped_workbook, atc_command):
+    """The README's driver: .gitattributes names it, `git config diff.atc-dmn.textconv` defines it.
+
+    A version that does not load reads as its findings, so ``git log -p`` goes past it.
+    """
     git = shutil.which("git")
     if git is None:
         pytest.skip("git is not installed")
     repo = tmp_path / "repo"
-    (repo / "decisions").mkdir(parents=True)
+    workbook = repo / "decisions" / "atc_treatment.xlsx"
+    workbook.parent.mkdir(parents=True)
     shutil.copyfile(REPO / ".gitattributes", repo / ".gitattributes")
-    shutil.copyfile(REPO / "decisions" / "atc_treatment.xlsx", repo / "decisions" / "atc_treatment.xlsx")
+    shutil.copyfile(REPO / "decisions" / "atc_treatment.xlsx", workbook)
 
     def run(*args: str) -> str:
         done = subprocess.run([git, "-C", str(repo), *args], capture_output=True, text=True, check=False)
@@ -211,18 +215,24 @@ def test_git_diff_shows_the_markdown_with_the_diff_driver(tmp_path, shipped_work
     run("init", "-q")
     run("config", "user.email", "reviewer@example.org")
     run("config", "user.name", "Reviewer")
-    run("config", "diff.atc-dmn.textconv", f"{atc_command} render --format markdown")
+    run("config", "diff.atc-dmn.textconv", f"{atc_command} render --textconv")
     run("add", ".")
     run("commit", "-q", "-m", "the shipped model")
     cell = shipped_workbook.rule_cell("Pathway", "PW6", "Rationale")
-    edited = shipped_workbook.copy({f"Pathway!{cell}": "Unresectable disease: chemoradiotherapy (reworded)."})
-    shutil.copyfile(edited, repo / "decisions" / "atc_treatment.xlsx")
+    shutil.copyfile(shipped_workbook.copy({f"Pathway!{cell}": "Unresectable: chemoradiotherapy (reworded)."}), workbook)
     diff = run("diff")
     assert "Binary files" not in diff
     removed = [line for line in diff.splitlines() if line.startswith("-|")]
     added = [line for line in diff.splitlines() if line.startswith("+|")]
     assert [line.split(" |")[0] for line in removed] == ["-| SHA-256", '-| <a id="rule-pathway-pw6"></a>PW6']
     assert "chemoradiotherapy (reworded)." in added[1]
+    run("commit", "-q", "-am", "PW6 reworded")
+    shutil.copyfile(shipped_workbook.copy({"Pathway!B3": "Z"}), workbook)
+    run("commit", "-q", "-am", "a broken hit policy")
+    log = run("log", "-p", "--format=commit %s")
+    assert "+# This version of the workbook does not load" in log
+    assert "+- `Pathway!B3`: hit policy 'Z'" in log
+    assert '+| <a id="rule-pathway-pw6"></a>PW6' in log and "commit the shipped model" in log
 
 
 def test_render_help_names_both_formats():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from ..errors import ModelError
 from .model_view import ModelView, TableView
 
 GENERATED = "Generated from the workbook by `atc-dmn render --format markdown`: edit the workbook, not this file."
@@ -267,4 +268,14 @@ def to_markdown(view: ModelView) -> str:
     lines += [*_wording(view), *_references(view), *_mapping(view), *_cards(view), *_tests(view)]
     while lines and lines[-1] == "":
         lines.pop()
+    return "\n".join(lines) + "\n"
+
+
+def refused_markdown(error: ModelError) -> str:
+    """What a workbook that does not load reads as, for a diff: every error with its cell (``git log -p`` goes on)."""
+    found = [f for f in error.findings if getattr(f, "severity", "error") == "error"] or [error]
+    lines = ["# This version of the workbook does not load", ""]
+    for item in found:
+        where = item.location or "(whole file)"
+        lines.append(f"- {_code(where)}: {_text(' '.join(item.message.split()))} \\[{item.code}\\]")
     return "\n".join(lines) + "\n"
