@@ -52,7 +52,7 @@ class _Text(HTMLParser):
 
 def html_plain(text: str) -> tuple[str, list[tuple[str, dict[str, str | None]]]]:
     parser = _Text()
-    parser.feed(text)
+    parser.feed(text.replace("<wbr>", ""))  # a line-break opportunity inside a code, not a space
     return flat(" ".join(parser.parts)), parser.tags
 
 

@@ -23,6 +23,7 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 KEEP_RULES_WHOLE = "tr { break-inside: avoid; }"
+PRINTED_WIDTH_PX = (297 - 2 * 12) / 25.4 * 96  # A4 landscape less the page's 12 mm margins, in CSS pixels
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +152,20 @@ def test_printing_keeps_each_rule_on_one_page(chromium, page_file, shipped):
     page_of = {dest: page for page, dest in links}
     crossing = [t for t, names in anchors.items() if len({page_of[a] for a in names}) > 1]
     assert len({page for page, _ in links}) > 3 and crossing
+
+
+def test_every_table_fits_the_printed_width(chromium, page_file):
+    """Nothing is cut at the right edge of the paper: long codes wrap where they may (after _ / | .)."""
+    context = chromium.new_context(
+        java_script_enabled=False, offline=True, viewport={"width": int(PRINTED_WIDTH_PX), "height": 800}
+    )
+    page = context.new_page()
+    page.goto(page_file.as_uri())
+    page.emulate_media(media="print")
+    boxes = [t.bounding_box() for t in page.locator("table").all()]
+    assert len(boxes) > 10
+    assert [b for b in boxes if b is None or b["x"] + b["width"] > PRINTED_WIDTH_PX + 0.5] == []
+    context.close()
 
 
 def test_the_check_finds_a_rule_cut_without_the_print_style(chromium, page_file):

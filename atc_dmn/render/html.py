@@ -8,6 +8,7 @@ heading row on every page it spans.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 
@@ -24,6 +25,7 @@ h3 { font-size: 1.1rem; margin: 1.6rem 0 .4rem; }
 table { border-collapse: collapse; margin: .4rem 0 1rem; width: 100%; }
 th, td { border: 1px solid #b8c2cc; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #e8eef5; }
+td.cell, td.code { overflow-wrap: break-word; }
 td.cell, td.code, code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: .88em; }
 td.out { background: #f6f9f2; }
 td.prose { white-space: pre-line; min-width: 14rem; }
@@ -49,6 +51,9 @@ ul.columns { margin: .2rem 0 .6rem; padding-left: 1.2rem; }
   table { break-inside: auto; }
   thead { display: table-header-group; }
   tr { break-inside: avoid; }
+  th, td { padding: .2rem .3rem; }
+  td.cell, td.code, code { font-size: 8pt; }
+  td.prose { min-width: 10rem; }
   .drd-wrap { overflow: visible; border: none; break-inside: avoid; }
   a { color: inherit; text-decoration: none; }
   th { background: #e8eef5 !important; print-color-adjust: exact; -webkit-print-color-adjust: exact; }
@@ -58,6 +63,13 @@ ul.columns { margin: .2rem 0 .6rem; padding-left: 1.2rem; }
 
 def _e(text: str) -> str:
     return escape(text, quote=True)
+
+
+def _c(text: str) -> str:
+    """A code or cell, escaped, with a line-break opportunity after ``_``, ``/``, ``|`` and ``.``: long codes
+    (``"reassess_resectability_after_response"``, code system URLs) then wrap instead of widening the table
+    past the printed page."""
+    return re.sub(r"([_/|.])(?=\w)", r"\1<wbr>", _e(text))
 
 
 def _table(
@@ -133,11 +145,11 @@ def _glossary(view: ModelView) -> str:
     rows = [
         (
             _e(g.name),
-            _e(g.key),
+            _c(g.key),
             _e(g.role),
             *([_e(g.type)] if typed else []),
-            _e(g.allowed),
-            _e(g.default),
+            _c(g.allowed),
+            _c(g.default),
             _e(g.meaning),
         )
         for g in view.glossary
@@ -153,7 +165,7 @@ def _decision_table(table: TableView) -> str:
     count = f"{len(table.rules)} rule{'' if len(table.rules) == 1 else 's'}"
     columns = "".join(
         f"<li>{'output' if c.output else 'input'} <strong>{_e(c.variable)}</strong>: "
-        + (f"<code>{_e(c.allowed)}</code>" if c.allowed else "any value")
+        + (f"<code>{_c(c.allowed)}</code>" if c.allowed else "any value")
         + "</li>"
         for c in table.columns
     )
@@ -172,7 +184,7 @@ def _decision_table(table: TableView) -> str:
     rows = [
         (
             f'<a id="{rule.anchor}" href="#{rule.anchor}">{_e(rule.id)}</a>',
-            *('<span class="any">-</span>' if c == "-" else _e(c) for c in rule.cells),
+            *('<span class="any">-</span>' if c == "-" else _c(c) for c in rule.cells),
             *(_e(text) for _, text in rule.notes),
             ", ".join(_link(c.number, c.anchor) for c in rule.citations),
         )
@@ -190,7 +202,7 @@ def _decision_table(table: TableView) -> str:
 def _wording(view: ModelView) -> str:
     if not view.wording:
         return ""
-    rows = [(_e(w.output), _e(w.code), _e(w.text)) for w in view.wording]
+    rows = [(_c(w.output), _c(w.code), _e(w.text)) for w in view.wording]
     return (
         '<section id="wording"><h2>Output wording</h2><p class="meta">What a person reads for each code an output'
         " gives.</p>" + _table(("Output", "Code", "Text"), rows, ("code", "code", "prose")) + "</section>"
@@ -234,14 +246,14 @@ def _mapping(view: ModelView) -> str:
     rows = [
         (
             _e(m.cell),
-            _e(m.input),
-            _e(m.value),
+            _c(m.input),
+            _c(m.value),
             _e(m.resource),
-            _e(m.element),
-            _e(f"{m.system}|{m.code}" if m.system else m.code),
+            _c(m.element),
+            _c(f"{m.system}|{m.code}" if m.system else m.code),
             _e(m.requires),
             _e(m.priority),
-            _e(m.source) if m.verified else f'<span class="unverified">{_e(m.source or "unverified")}</span>',
+            _c(m.source) if m.verified else f'<span class="unverified">{_e(m.source or "unverified")}</span>',
         )
         for m in view.mapping
     ]
@@ -254,7 +266,7 @@ def _mapping(view: ModelView) -> str:
         _table(heads, rows, classes, cls="mapping"),
     ]
     if view.criteria:
-        rows = [(_e(c.name), "<br>".join(_e(a) for a in c.alternatives)) for c in view.criteria]
+        rows = [(_e(c.name), "<br>".join(_c(a) for a in c.alternatives)) for c in view.criteria]
         parts.append("<h3>Criteria a row may require (any one of the codes holds)</h3>")
         parts.append(_table(("Criterion", "Any of"), rows, ("", "code")))
     parts.append("</section>")
@@ -268,7 +280,7 @@ def _cards(view: ModelView) -> str:
     parts = ['<section id="cards"><h2>CDS Hooks cards</h2>']
     if cards.summaries:
         parts.append("<h3>The card's summary by the code of an output</h3>")
-        rows = [(_e(o), _e(c), _e(s)) for o, c, s in cards.summaries]
+        rows = [(_c(o), _c(c), _e(s)) for o, c, s in cards.summaries]
         parts.append(_table(("Output", "Code", "Summary"), rows, ("code", "code", "prose"), cls="card-summaries"))
     if cards.indicators:
         parts.append("<h3>The card's indicator: the first row that holds</h3>")
@@ -285,7 +297,7 @@ def _cards(view: ModelView) -> str:
 def _tests(view: ModelView) -> str:
     if not view.tests:
         return ""
-    rows = [(_e(t.id), _e(t.description), _e(t.inputs), _e(t.expected), _e(t.reason)) for t in view.tests]
+    rows = [(_e(t.id), _e(t.description), _c(t.inputs), _c(t.expected), _e(t.reason)) for t in view.tests]
     heads = ("Case", "Description", "Inputs", "Expected", "Reason")
     table = _table(heads, rows, ("rule-id", "prose", "code", "code", "prose"), cls="tests", row_cls="test")
     return f'<section id="tests"><h2>Test cases</h2>{table}</section>'
