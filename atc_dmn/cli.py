@@ -476,7 +476,14 @@ def export_dmn(workbook: str | None, out: str) -> None:
 
 @main.command()
 @click.argument("workbook", required=False, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["html", "markdown"]), default="html", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown"]),
+    default="html",
+    show_default=True,
+    help="html: one page to read and print; markdown: the same content as text, for review diffs.",
+)
 @click.option(
     "-o",
     "--output",
