@@ -109,6 +109,7 @@ def uvicorn_options(config: ServeConfig) -> dict[str, Any]:
         "host": config.host,
         "port": config.port,
         "workers": config.workers if config.workers > 1 else None,
+        "loop": "atc_dmn.service.event_loop:NoDelayEventLoop",  # neither uvloop nor asyncio as it is: see there
         "log_config": None,  # the service's own JSON lines (gate.configure_logging)
         "access_log": False,  # the Gate logs each request
         "server_header": False,
