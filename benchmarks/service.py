@@ -386,7 +386,7 @@ def in_process(requests: int) -> tuple[list[str], str]:
     import logging
 
     import httpx
-    from service_floor import with_floor
+    from service_floor import fastapi_of, with_floor
 
     from atc_dmn.feel_types import json_value
     from atc_dmn.service import ServeConfig, create_app
@@ -398,7 +398,7 @@ def in_process(requests: int) -> tuple[list[str], str]:
         for handler in logging.getLogger("atc_dmn.service").handlers:
             handler.setStream(null)  # type: ignore[attr-defined]
         gated = with_floor(create_app(ServeConfig(models=(str(shipped_model_path()),), reload=False)))
-        registry = gated.app.state.registry
+        registry = fastapi_of(gated).state.registry
         registry.load_all()
         model = registry.default.current.model
         body = (ROOT / "examples" / "case.json").read_bytes()

@@ -37,13 +37,18 @@ def app() -> Any:
     return with_floor(create_app(ServeConfig.from_env()))
 
 
-def with_floor(gated: Any) -> Any:
-    """The service ``gated`` (create_app's answer: FastAPI inside the Gate and CORS) with ``POST /floor`` added."""
+def fastapi_of(gated: Any) -> Any:
+    """The FastAPI application inside create_app's answer (the Gate and CORS layers around it)."""
     inner = gated
-    while not hasattr(inner, "post"):  # through the ASGI layers around FastAPI
+    while not hasattr(inner, "post"):
         inner = inner.app
+    return inner
 
-    @inner.post("/floor", summary="The framework's floor: read the body, answer a constant")
+
+def with_floor(gated: Any) -> Any:
+    """The service ``gated`` (create_app's answer) with ``POST /floor`` added."""
+
+    @fastapi_of(gated).post("/floor", summary="The framework's floor: read the body, answer a constant")
     async def floor(request: Request) -> Response:
         await request.body()
         return Response(CONSTANT, media_type="application/json")
