@@ -19,6 +19,8 @@ from .origin import NOWHERE, Origin
 ROLES = ("input", "output", "intermediate", "check")
 HIT_POLICIES = ("U", "A", "P", "F", "R", "O", "C", "C+", "C<", "C>", "C#")
 SINGLE_HIT = ("U", "A", "P", "F")
+# The annotation column of a decision table whose cells are citation numbers, not notes.
+CITATIONS_HEADING = "Citations"
 # A check variable with this value lets the case through; any other value refuses it.
 CHECK_PASSED = "none"
 PAIRING_STATUSES = ("proposed", "confirmed")  # how sure a citation's pairing with a reference entry is

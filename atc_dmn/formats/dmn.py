@@ -30,9 +30,9 @@ from ..feel import FeelError, UnaryTest, parse_output, parse_unary_tests
 from ..feel_value import code
 from ..findings import ERROR, WARNING, Finding, Findings
 from ..loader.input_specs import input_specs
-from ..loader.rules import CITATIONS_HEADING
 from ..loader.tables import hit_policy_needs
 from ..model import (
+    CITATIONS_HEADING,
     Citation,
     Column,
     DecisionTable,

@@ -19,10 +19,9 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..feel import Compare, Equals, UnaryTest
+from ..feel_text import unary_tests_text
 from ..feel_value import show
-from ..loader.rules import CITATIONS_HEADING
-from ..model import DecisionTable, Model, Variable
+from ..model import CITATIONS_HEADING, DecisionTable, Model, Variable
 from ..origin import Origin
 
 DMN = "https://www.omg.org/spec/DMN/20191111/MODEL/"
@@ -78,24 +77,6 @@ def _origin(attrs: dict[str, str], origin: Origin | None, prefix: str = "") -> d
         attrs[prefix + "source"] = origin.source
         attrs[prefix + "location"] = origin.location
     return attrs
-
-
-def unary_tests_text(test: UnaryTest | None) -> str:
-    """An input cell as S-FEEL, the way an author types it: ``-``, ``"T1", "T2"``, ``not(null)``, ``[1..5)``."""
-    if test is None or test.any:
-        return "-"
-    parts = []
-    for atom in test.atoms:
-        if isinstance(atom, Equals):
-            parts.append(show(atom.value))
-        elif isinstance(atom, Compare):
-            parts.append(f"{atom.op} {show(atom.value)}")
-        else:
-            low = "[" if atom.low_closed else "("
-            high = "]" if atom.high_closed else ")"
-            parts.append(f"{low}{show(atom.low)}..{show(atom.high)}{high}")
-    joined = ", ".join(parts)
-    return f"not({joined})" if test.negated else joined
 
 
 class _Ids:
@@ -450,4 +431,4 @@ def write_dmn(model: Any, path: str | Path) -> Path:
     return path
 
 
-__all__ = ["EXT", "to_dmn", "to_element", "unary_tests_text", "write_dmn"]
+__all__ = ["EXT", "to_dmn", "to_element", "write_dmn"]

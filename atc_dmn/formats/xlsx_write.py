@@ -24,12 +24,11 @@ import openpyxl
 from openpyxl.styles import Border, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..feel_text import unary_tests_text
 from ..feel_value import show
 from ..loader.glossary import ALLOWED_HEADING, TYPE_HEADING
 from ..loader.input_specs import declares_own_values
-from ..loader.rules import CITATIONS_HEADING
-from ..model import DecisionTable, Model
-from .dmn_export import unary_tests_text
+from ..model import CITATIONS_HEADING, DecisionTable, Model
 
 _THIN = Side(style="thin")
 _DOUBLE = Side(style="double")

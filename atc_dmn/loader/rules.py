@@ -7,13 +7,11 @@ import re
 from ..feel import FeelError, UnaryTest, cell_text, parse_output, parse_unary_tests
 from ..feel_expr import is_expr, scope_of
 from ..feel_value import show
-from ..model import HIT_POLICIES, Column, Rule
+from ..model import CITATIONS_HEADING, HIT_POLICIES, Column, Rule
 from ..origin import Origin
 from ..workbook import Sheet
 from .context import Context, coord
 from .values import member, type_hint, type_mismatch, type_note
-
-CITATIONS_HEADING = "Citations"
 
 
 def read_rules(

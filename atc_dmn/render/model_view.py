@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..feel import Compare, Equals, UnaryTest
+from ..feel import UnaryTest
+from ..feel_text import unary_tests_text
 from ..feel_value import code, show
-from ..model import Citation, Column, DecisionTable, Model
-
-# The annotation column the loader reads citations from (loader.rules.CITATIONS_HEADING; not imported,
-# as the loader brings the workbook reader, which a model from the cache, or git's diff driver, never needs).
-CITATIONS_HEADING = "Citations"
+from ..model import CITATIONS_HEADING, Citation, Column, DecisionTable, Model
 
 HIT_POLICY_NAMES = {
     "U": "unique",
@@ -218,25 +215,8 @@ def anchor(kind: str, name: object) -> str:
     return f"{kind}-{text.lower()}"
 
 
-def cell_text(test: UnaryTest | None) -> str:
-    """An input cell as an author types it: ``-``, ``"T1", "T2"``, ``not(true)``, ``[1..5)``, ``>= 18``."""
-    if test is None or test.any:
-        return "-"
-    parts = []
-    for atom in test.atoms:
-        if isinstance(atom, Equals):
-            parts.append(show(atom.value))
-        elif isinstance(atom, Compare):
-            parts.append(f"{atom.op} {show(atom.value)}")
-        else:
-            low, high = "[" if atom.low_closed else "(", "]" if atom.high_closed else ")"
-            parts.append(f"{low}{show(atom.low)}..{show(atom.high)}{high}")
-    joined = ", ".join(parts)
-    return f"not({joined})" if test.negated else joined
-
-
 def _allowed(test: UnaryTest | None) -> str:
-    return "" if test is None or test.any else cell_text(test)
+    return "" if test is None or test.any else unary_tests_text(test)
 
 
 def _value(value: object) -> str:
@@ -252,7 +232,7 @@ def _table(table: DecisionTable, citations: dict[int | str, Citation]) -> TableV
             id=rule.id,
             anchor=anchor("rule", f"{table.name}-{rule.id}"),
             cell=str(rule.origin),
-            cells=(*map(cell_text, rule.tests), *map(show, rule.outputs)),
+            cells=(*map(unary_tests_text, rule.tests), *map(show, rule.outputs)),
             notes=tuple((h, rule.annotations.get(h, "")) for h in heads),
             citations=tuple(CitationRef(str(n), anchor("cite", n) if n in citations else "") for n in rule.citations),
         )
