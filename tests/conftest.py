@@ -199,6 +199,26 @@ def tiny_workbook(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+# -- a browser ----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium under Playwright, for the pages' tests; missing, it skips them (fails them in CI)."""
+    if not Path(CHROMIUM).is_file():
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"{CHROMIUM} is missing: CI must test the page in a browser (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium): the browser tests need it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
 # -- the installed command --------------------------------------------------------
 
 

@@ -9,7 +9,6 @@ must work without it.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,6 @@ import httpx
 import pytest
 from service_server import Service
 
-CHROMIUM = "/usr/bin/chromium"
 TOKEN = "page-test-token-5f1c"
 REPO = Path(__file__).resolve().parent.parent
 TYPED_DMN = REPO / "tests/tck/TestCases/compliance-level-3/0036-dt-variable-input/0036-dt-variable-input.dmn"
@@ -87,20 +85,6 @@ def two_models() -> Iterator[Service]:
     shipped = REPO / "decisions" / "atc_treatment.xlsx"
     with Service(["--no-reload", "--model", shipped, "--model", TYPED_DMN], env={"ATC_DMN_TOKEN": ""}) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"{CHROMIUM} is missing: CI must test the page in a browser (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium): the browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def _api(service: Service, case: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
