@@ -571,6 +571,11 @@ from .service.command import serve  # noqa: E402
 
 main.add_command(serve)
 
+# `atc-dmn diff` lives with the comparison (atc_dmn/diff/command.py).
+from .diff.command import diff  # noqa: E402
+
+main.add_command(diff)
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

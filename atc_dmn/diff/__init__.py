@@ -1,0 +1,1 @@
+"""atc-dmn diff: what an edit of the workbook changes, rule by rule, and for which patients."""
