@@ -175,37 +175,25 @@ def table(rows: list[dict[str, Any]]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one run of 3 s per configuration (default 3 of 10 s)")
-    parser.add_argument("--repeats", type=int, help="runs per configuration")
-    parser.add_argument("--seconds", type=float, help="seconds per run")
-    parser.add_argument("--tool", choices=("wrk", "asyncio"), help="the load generator (default: wrk if installed)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
+    bench.add_load_options(parser)
     parser.add_argument(
         "--patient", default=DEFAULT_PATIENT, help=f"a file of tests/data/cds (default {DEFAULT_PATIENT})"
     )
-    parser.add_argument("--results", type=Path, help="write the figures as a section of this Markdown file")
-    parser.add_argument(
-        "--wait-idle", type=float, default=0, metavar="S", help="first wait up to S s for a 1-min load average under 1"
-    )
     args = parser.parse_args()
-    seconds = args.seconds or (3.0 if args.quick else 10.0)
-    warmup = 1.0 if args.quick else 2.0
-    repeats = args.repeats or (1 if args.quick else 3)
-    tool = args.tool or ("wrk" if shutil.which("wrk") else "asyncio")
-    if tool == "wrk" and not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed (apt-get install wrk), or give --tool asyncio")
+    plan = bench.load_plan(args)
+    seconds, repeats = plan.seconds, plan.repeats
     patient_file = PATIENTS / args.patient
     patient = json.loads(patient_file.read_text(encoding="utf-8"))
     expected = patient["_expected"]
     observations = len(patient["prefetch"]["observations"]["entry"])
     bench.wait_idle(args.wait_idle)
-    info = bench.machine(tool, args.threads)
+    info = bench.machine(plan.tool, plan.threads)
     print(f"{info['date']} | {info['nproc']} CPUs | {info['cpu']} | {info['python']}\n{info['versions']}")
     print(f"load measured by: {info['tool']}; patient: {patient_file.name}\n")
     try:
         files = bodies(patient_file)
         call_bytes = files["cds"].stat().st_size
-        rows, card_bytes = loopback(files, expected, seconds, warmup, tool, args.threads, repeats)
+        rows, card_bytes = loopback(files, expected, seconds, plan.warmup, plan.tool, plan.threads, repeats)
         alone = sequential(files, 300 if args.quick else 2000)
     finally:
         shutil.rmtree(bench.TMP, ignore_errors=True)
@@ -226,10 +214,7 @@ def main() -> int:
             "the CDS Hooks call and `POST /evaluate` of the same case alternating on one server. Each figure: the "
             "median over the runs (req/s with [min-max]; max ms: the slowest answer of all runs).",
             "",
-            f"- Machine: {info['nproc']} CPUs (`nproc`), {info['cpu']}; the load tool and the server share them",
-            f"- Python: {info['python']}; {info['versions']}",
-            f"- Load tool: {info['tool']}",
-            f"- Load average (1, 5, 15 min) at the start: {info['load']}; at the end: {info['load_end']}",
+            *bench.machine_lines(info),
             f"- Call: `patient-view` with the prefetch of tests/data/cds/{patient_file.name} "
             f"({call_bytes:,} bytes: a Patient and searchset Bundles of "
             f"{observations} Observations); "

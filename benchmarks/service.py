@@ -565,6 +565,54 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+@dataclass(frozen=True)
+class Plan:
+    """How long and how often each configuration is loaded, and by which tool."""
+
+    seconds: float
+    warmup: float
+    repeats: int
+    tool: str
+    threads: int
+
+
+def add_load_options(parser: argparse.ArgumentParser) -> None:
+    """The options of every loopback benchmark here (service.py, cds_hooks.py): the same defaults in each."""
+    parser.add_argument("--quick", action="store_true", help="one run of 3 s per configuration (default 3 of 10 s)")
+    parser.add_argument("--repeats", type=int, help="runs per configuration")
+    parser.add_argument("--seconds", type=float, help="seconds per run")
+    parser.add_argument("--tool", choices=("wrk", "asyncio"), help="the load generator (default: wrk if installed)")
+    parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
+    parser.add_argument("--results", type=Path, help="write the figures as a section of this Markdown file")
+    parser.add_argument(
+        "--wait-idle", type=float, default=0, metavar="S", help="first wait up to S s for a 1-min load average under 1"
+    )
+
+
+def load_plan(args: argparse.Namespace) -> Plan:
+    """The options of :func:`add_load_options` with their defaults filled in; wrk asked for must be installed."""
+    tool = args.tool or ("wrk" if shutil.which("wrk") else "asyncio")
+    if tool == "wrk" and not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (apt-get install wrk), or give --tool asyncio")
+    return Plan(
+        seconds=args.seconds or (3.0 if args.quick else 10.0),
+        warmup=1.0 if args.quick else 2.0,
+        repeats=args.repeats or (1 if args.quick else 3),
+        tool=tool,
+        threads=args.threads,
+    )
+
+
+def machine_lines(info: dict[str, str]) -> list[str]:
+    """The machine, software and load a section's figures were measured under, as Markdown list items."""
+    return [
+        f"- Machine: {info['nproc']} CPUs (`nproc`), {info['cpu']}; the load tool and the server share them",
+        f"- Python: {info['python']}; {info['versions']}",
+        f"- Load tool: {info['tool']}",
+        f"- Load average (1, 5, 15 min) at the start: {info['load']}; at the end: {info['load_end']}",
+    ]
+
+
 def write_section(
     results: Path, info: dict[str, str], seconds: float, repeats: int, lines: list[str], steps: list[str]
 ) -> None:
@@ -578,10 +626,7 @@ def write_section(
         f"{CONNECTIONS} concurrent keep-alive clients on loopback. Each figure: the median over the runs "
         "(req/s with [min-max]; max ms: the slowest answer of all runs).",
         "",
-        f"- Machine: {info['nproc']} CPUs (`nproc`), {info['cpu']}; the load tool and the server share them",
-        f"- Python: {info['python']}; {info['versions']}",
-        f"- Load tool: {info['tool']}",
-        f"- Load average (1, 5, 15 min) at the start: {info['load']}; at the end: {info['load_end']}",
+        *machine_lines(info),
         "- Service: `atc-dmn serve --model decisions/atc_treatment.xlsx --workers N` (no token, no audit log, "
         "reload on). Floor: benchmarks/service_floor.py, the same app and uvicorn options with a route that "
         "reads the body and answers a constant.",
@@ -604,30 +649,17 @@ def write_section(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="one run of 3 s per configuration (default 3 of 10 s)")
-    parser.add_argument("--repeats", type=int, help="runs per configuration, alternating service and floor")
-    parser.add_argument("--seconds", type=float, help="seconds per configuration")
-    parser.add_argument("--tool", choices=("wrk", "asyncio"), help="the load generator (default: wrk if installed)")
-    parser.add_argument("--threads", type=int, default=2, help="wrk's threads (default 2)")
-    parser.add_argument("--results", type=Path, help="write the figures as a section of this Markdown file")
+    add_load_options(parser)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top functions too")
-    parser.add_argument(
-        "--wait-idle", type=float, default=0, metavar="S", help="first wait up to S s for a 1-min load average under 1"
-    )
     args = parser.parse_args()
-    seconds = args.seconds or (3.0 if args.quick else 10.0)
-    warmup = 1.0 if args.quick else 2.0
-    repeats = args.repeats or (1 if args.quick else 3)
-    tool = args.tool or ("wrk" if shutil.which("wrk") else "asyncio")
-    if tool == "wrk" and not shutil.which("wrk"):
-        raise SystemExit("wrk is not installed (apt-get install wrk), or give --tool asyncio")
+    plan = load_plan(args)
     wait_idle(args.wait_idle)
-    info = machine(tool, args.threads)
+    info = machine(plan.tool, plan.threads)
     print(f"{info['date']} | {info['nproc']} CPUs | {info['cpu']} | {info['python']}\n{info['versions']}")
     print(f"load measured by: {info['tool']}")
     print(f"note: the load tool and the server share the machine's {info['nproc']} cores\n")
     try:
-        rows = loopback(seconds, warmup, tool, args.threads, repeats)
+        rows = loopback(plan.seconds, plan.warmup, plan.tool, plan.threads, plan.repeats)
         lines = table(rows)
         print("\n" + "\n".join(lines) + "\n\nwhere one request's time goes (one worker, in-process):")
         steps, profile = in_process(1000 if args.quick else 3000)
@@ -638,7 +670,7 @@ def main() -> int:
     info["load_end"] = _loadavg()
     print(f"load average at the start: {info['load']}; at the end: {info['load_end']}")
     if args.results:
-        write_section(args.results, info, seconds, repeats, lines, steps)
+        write_section(args.results, info, plan.seconds, plan.repeats, lines, steps)
     return 0
 
 
