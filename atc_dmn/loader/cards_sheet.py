@@ -20,7 +20,7 @@ from ..model import DecisionTable
 from ..origin import Origin
 from ..workbook import Sheet
 from .context import Context
-from .headed_tables import Headed, Misheaded, find_table, rows
+from .headed_tables import Headed, find_list, rows
 
 SHEET = "Cards"
 SUMMARIES = ("Output", "Code", "Summary")
@@ -52,29 +52,6 @@ def read_cards(ctx: Context, tables: tuple[DecisionTable, ...]) -> CardRules | N
     indicators = _indicators(ctx, sheet, codes)
     situations = _situations(ctx, sheet)
     return CardRules(summaries, indicators, situations)
-
-
-def _table(ctx: Context, sheet: Sheet, headings: tuple[str, ...]) -> Headed | None:
-    found = find_table(sheet, headings)
-    listed = " | ".join(headings)
-    if isinstance(found, Misheaded):
-        ctx.findings.error(
-            "CARD_HEADING",
-            f"the Cards sheet's '{headings[0]}' list has '{found.found or 'nothing'}' where '{found.expected}' belongs",
-            SHEET,
-            found.cell,
-            f"Head the list with exactly: {listed}.",
-        )
-        return None
-    if found is None:
-        ctx.findings.error(
-            "CARD_HEADING",
-            f"the Cards sheet has no list headed {listed}",
-            SHEET,
-            "B2",
-            f"Type the headings {listed} in one row, and the list below them.",
-        )
-    return found
 
 
 def _known(ctx: Context, sheet: Sheet, table: Headed, row: int, at: int, codes: dict[str, set[str]]) -> bool:
@@ -131,7 +108,7 @@ def _indicator(ctx: Context, sheet: Sheet, table: Headed, row: int, at: int) -> 
 
 
 def _summaries(ctx: Context, sheet: Sheet, codes: dict[str, set[str]]) -> tuple[CardSummary, ...]:
-    table = _table(ctx, sheet, SUMMARIES)
+    table = find_list(ctx, sheet, SUMMARIES, "CARD_HEADING")
     if table is None:
         return ()
     found: list[CardSummary] = []
@@ -166,7 +143,7 @@ def _summaries(ctx: Context, sheet: Sheet, codes: dict[str, set[str]]) -> tuple[
 
 
 def _indicators(ctx: Context, sheet: Sheet, codes: dict[str, set[str]]) -> tuple[IndicatorRule, ...]:
-    table = _table(ctx, sheet, INDICATOR_RULES)
+    table = find_list(ctx, sheet, INDICATOR_RULES, "CARD_HEADING")
     if table is None:
         return ()
     found: list[IndicatorRule] = []
@@ -189,7 +166,7 @@ def _indicators(ctx: Context, sheet: Sheet, codes: dict[str, set[str]]) -> tuple
 
 
 def _situations(ctx: Context, sheet: Sheet) -> tuple[SituationCard, ...]:
-    table = _table(ctx, sheet, SITUATION_CARDS)
+    table = find_list(ctx, sheet, SITUATION_CARDS, "CARD_HEADING")
     if table is None:
         return ()
     found: dict[str, SituationCard] = {}

@@ -31,7 +31,7 @@ from ..model import InputSpec
 from ..origin import Origin
 from ..workbook import Sheet
 from .context import Context
-from .headed_tables import Headed, Misheaded, find_table, rows
+from .headed_tables import Headed, find_list, rows
 
 SHEET = "FHIR"
 CRITERIA = ("Criterion", "Element", "System", "Code", "Source")
@@ -47,9 +47,9 @@ def read_fhir_mapping(ctx: Context, inputs: Sequence[InputSpec]) -> tuple[Mappin
     sheet = ctx.sheet(SHEET, required=False)
     if sheet is None:
         return ()
-    criteria_table = _table(ctx, sheet, CRITERIA, required=False)
+    criteria_table = find_list(ctx, sheet, CRITERIA, "FHIR_HEADING", optional=NOTE, required=False)
     criteria = _read_criteria(ctx, sheet, criteria_table) if criteria_table else {}
-    mapping_table = _table(ctx, sheet, MAPPING, required=True)
+    mapping_table = find_list(ctx, sheet, MAPPING, "FHIR_HEADING", optional=NOTE, below="a row per input value")
     if mapping_table is None:
         return ()
     specs = {spec.key: spec for spec in inputs}
@@ -64,29 +64,6 @@ def read_fhir_mapping(ctx: Context, inputs: Sequence[InputSpec]) -> tuple[Mappin
                 origin=origin,
             )
     return tuple(row for row, _ in found)
-
-
-def _table(ctx: Context, sheet: Sheet, headings: tuple[str, ...], required: bool) -> Headed | None:
-    found = find_table(sheet, headings, NOTE)
-    listed = " | ".join(headings)
-    if isinstance(found, Misheaded):
-        ctx.findings.error(
-            "FHIR_HEADING",
-            f"the FHIR sheet's '{headings[0]}' list has '{found.found or 'nothing'}' where '{found.expected}' belongs",
-            SHEET,
-            found.cell,
-            f"Head the list with exactly: {listed} (then, optionally, Note).",
-        )
-        return None
-    if found is None and required:
-        ctx.findings.error(
-            "FHIR_HEADING",
-            f"the FHIR sheet has no list headed {listed}",
-            SHEET,
-            "B2",
-            f"Type the headings {listed} in one row, and a row per input value below them.",
-        )
-    return found
 
 
 def _source(ctx: Context, sheet: Sheet, table: Headed, row: int, index: int) -> str:

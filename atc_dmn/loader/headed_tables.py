@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ..workbook import Sheet
-from .context import coord
+from .context import Context, coord
 
 
 @dataclass(frozen=True)
@@ -74,3 +74,43 @@ def rows(sheet: Sheet, table: Headed) -> Iterator[int]:
     while any(sheet.value(row, table.col + i) is not None for i in range(len(table.headings))):
         yield row
         row += 1
+
+
+def find_list(
+    ctx: Context,
+    sheet: Sheet,
+    headings: Sequence[str],
+    code: str,
+    *,
+    optional: Sequence[str] = (),
+    required: bool = True,
+    below: str = "the list",
+) -> Headed | None:
+    """The list headed by ``headings``, or None with an error ``code`` at the cell an author must fix.
+
+    A misheaded list is an error at the heading that differs; a missing one is an error at B2 when
+    ``required`` (``below``: what the author types under the headings). Both sheets of lists (FHIR,
+    Cards) word these the same way.
+    """
+    found = find_table(sheet, headings, optional)
+    listed = " | ".join(headings)
+    if isinstance(found, Misheaded):
+        then = f" (then, optionally, {', '.join(optional)})" if optional else ""
+        ctx.findings.error(
+            code,
+            f"the {sheet.name} sheet's '{headings[0]}' list has '{found.found or 'nothing'}' where '{found.expected}' "
+            "belongs",
+            sheet.name,
+            found.cell,
+            f"Head the list with exactly: {listed}{then}.",
+        )
+        return None
+    if found is None and required:
+        ctx.findings.error(
+            code,
+            f"the {sheet.name} sheet has no list headed {listed}",
+            sheet.name,
+            "B2",
+            f"Type the headings {listed} in one row, and {below} below them.",
+        )
+    return found
