@@ -11,7 +11,6 @@ extras and a Chromium.
 from __future__ import annotations
 
 import argparse
-import shutil
 import socket
 import subprocess
 import sys
@@ -19,6 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
+from atc_command import atc_command
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,14 +35,6 @@ CASE = {
 }
 
 
-def _command() -> str:
-    beside = Path(sys.executable).with_name("atc-dmn")
-    found = str(beside) if beside.is_file() else shutil.which("atc-dmn")
-    if not found:
-        sys.exit("screenshot_page: the atc-dmn command is not installed (pip install -e '.[test]')")
-    return found
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -54,7 +46,7 @@ def shoot(out: Path, chromium: str, width: int = 1280) -> None:
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [_command(), "serve", "--port", str(port), "--no-reload"],
+        [atc_command("screenshot_page"), "serve", "--port", str(port), "--no-reload"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

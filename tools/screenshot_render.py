@@ -11,30 +11,23 @@ notice, decision requirements diagram) and the Pathway table.
 from __future__ import annotations
 
 import argparse
-import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
+from atc_command import atc_command
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _command() -> str:
-    beside = Path(sys.executable).with_name("atc-dmn")
-    found = str(beside) if beside.is_file() else shutil.which("atc-dmn")
-    if not found:
-        sys.exit("screenshot_render: the atc-dmn command is not installed (pip install -e '.[test]')")
-    return found
 
 
 def shoot(out: Path, chromium: str, width: int = 1280) -> list[Path]:
     """Render the shipped model to HTML and save the two pictures into ``out``."""
     with tempfile.TemporaryDirectory() as folder:
         page_file = Path(folder) / "model.html"
-        subprocess.run([_command(), "render", "-o", str(page_file)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [atc_command("screenshot_render"), "render", "-o", str(page_file)], check=True, stdout=subprocess.DEVNULL
+        )
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
             context = browser.new_context(
