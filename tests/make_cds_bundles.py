@@ -65,6 +65,13 @@ CATEGORY = {
     "M": ((SCT, "399387003", "cM category"), (LNC, "21907-1", "Distant metastases.clinical [Class] Cancer")),
     "stage": ((SCT, "399537006", "Clinical TNM stage grouping"), (LNC, "21908-9", "Stage group.clinical Cancer")),
 }
+# The ids of mCODE's TNM examples (tnm-clinical-primary-tumor-category-cT3, ...), before the patient's name.
+TNM_ID = {
+    "T": "tnm-clinical-primary-tumor-category",
+    "N": "tnm-clinical-regional-nodes-category",
+    "M": "tnm-clinical-distant-metastases-category",
+    "stage": "tnm-clinical-stage-group",
+}
 PROFILE = {
     "T": "mcode-tnm-primary-tumor-category",
     "N": "mcode-tnm-regional-nodes-category",
@@ -183,7 +190,7 @@ def comorbid(ident: str, subject: str, code: tuple[str, str, str], onset: str) -
 
 
 def tnm(
-    ident: str,
+    slug: str,
     subject: str,
     category: str,
     value: str,
@@ -195,11 +202,11 @@ def tnm(
 ) -> dict[str, Any]:
     """An mCODE TNM category or stage group Observation (tnm-clinical-distant-metastases-category-cM0 and
     tnm-clinical-stage-group-3c in EX_Basic.fsh): SNOMED's observable as the code, or the LOINC code that
-    mCODE's "Max" value sets still allow."""
+    mCODE's "Max" value sets still allow. Its id is the examples' for the category, then ``slug``."""
     snomed, loinc_code = CATEGORY[category]
     found = {
         "resourceType": "Observation",
-        "id": ident,
+        "id": f"{TNM_ID[category]}-{slug}",
         "meta": {"profile": [MCODE + PROFILE[category]]},
         "status": status,
         "category": [concept((OBSCAT, "imaging", "Imaging"))],
@@ -420,8 +427,8 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 1. A provisional diagnosis: staging is done, the tissue diagnosis is not -> diagnostic work-up.
     p = patient("cancer-patient-john-anyperson", "John", "Anyperson", "male", "1951-01-20", "m123")
     c = cancer("primary-cancer-condition-john-anyperson", p["id"], "provisional", "2026-01-05")
-    t = tnm("tnm-clinical-primary-tumor-category-john-anyperson", p["id"], "T", "T4a", "2026-01-07", c["id"])
-    m = tnm("tnm-clinical-distant-metastases-category-john-anyperson", p["id"], "M", "M0", "2026-01-07", c["id"])
+    t = tnm("john-anyperson", p["id"], "T", "T4a", "2026-01-07", c["id"])
+    m = tnm("john-anyperson", p["id"], "M", "M0", "2026-01-07", c["id"])
     found.append(
         record(
             "01-provisional-diagnosis",
@@ -437,15 +444,7 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 2. Confirmed, not staged; a preliminary M result is no basis -> staging work-up.
     p = patient("cancer-patient-eve-anyperson", "Eve", "Anyperson", "female", "1955-05-20", "m456")
     c = cancer("primary-cancer-condition-eve-anyperson", p["id"], "confirmed", "2026-01-12")
-    m = tnm(
-        "tnm-clinical-distant-metastases-category-eve-anyperson",
-        p["id"],
-        "M",
-        "M1",
-        "2026-01-14",
-        c["id"],
-        status="preliminary",
-    )
+    m = tnm("eve-anyperson", p["id"], "M", "M1", "2026-01-14", c["id"], status="preliminary")
     found.append(
         record(
             "02-staging-workup",
@@ -462,13 +461,9 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 3. Stage IVB from TNM given with mCODE's LOINC codes; resectability is not coded -> its assessment.
     p = patient("cancer-patient-adam-everyman", "Adam", "Everyman", "male", "1962-02-05", "m789")
     c = cancer("primary-cancer-condition-adam-everyman", p["id"], "confirmed", "2026-01-19")
-    t = tnm("tnm-clinical-primary-tumor-category-adam-everyman", p["id"], "T", "T4a", "2026-01-21", c["id"], loinc=True)
-    n = tnm(
-        "tnm-clinical-regional-nodes-category-adam-everyman", p["id"], "N", "N1b", "2026-01-21", c["id"], loinc=True
-    )
-    m = tnm(
-        "tnm-clinical-distant-metastases-category-adam-everyman", p["id"], "M", "M0", "2026-01-21", c["id"], loinc=True
-    )
+    t = tnm("adam-everyman", p["id"], "T", "T4a", "2026-01-21", c["id"], loinc=True)
+    n = tnm("adam-everyman", p["id"], "N", "N1b", "2026-01-21", c["id"], loinc=True)
+    m = tnm("adam-everyman", p["id"], "M", "M0", "2026-01-21", c["id"], loinc=True)
     found.append(
         record(
             "03-ivb-from-tnm-loinc",
@@ -484,10 +479,10 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 4. Stage IVA from mCODE's own cT3, cN0 and cM0 codes, with a recorded stage group IVA that fits them.
     p = patient("cancer-patient-jenny-m", "Jenny", "M", "female", "1966-08-14", "m101")
     c = cancer("primary-cancer-condition-jenny-m", p["id"], "confirmed", "2026-02-02")
-    s = tnm("tnm-clinical-stage-group-jenny-m", p["id"], "stage", "IVA", "2026-02-04", c["id"])
-    t = tnm("tnm-clinical-primary-tumor-category-jenny-m", p["id"], "T", "T3", "2026-02-04", c["id"])
-    n = tnm("tnm-clinical-regional-nodes-category-jenny-m", p["id"], "N", "N0", "2026-02-04", c["id"])
-    m = tnm("tnm-clinical-distant-metastases-category-jenny-m", p["id"], "M", "M0", "2026-02-04", c["id"])
+    s = tnm("jenny-m", p["id"], "stage", "IVA", "2026-02-04", c["id"])
+    t = tnm("jenny-m", p["id"], "T", "T3", "2026-02-04", c["id"])
+    n = tnm("jenny-m", p["id"], "N", "N0", "2026-02-04", c["id"])
+    m = tnm("jenny-m", p["id"], "M", "M0", "2026-02-04", c["id"])
     found.append(
         record(
             "04-iva-from-tnm",
@@ -504,9 +499,9 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 5. Distant metastases: stage IVC; the patient's goal of care is not coded (undecided).
     p = patient("cancer-patient-mary-anyperson", "Mary", "Anyperson", "female", "1948-11-02", "m202")
     c = cancer("primary-cancer-condition-mary-anyperson", p["id"], "confirmed", "2026-01-08")
-    t = tnm("tnm-clinical-primary-tumor-category-mary-anyperson", p["id"], "T", "T4b", "2026-01-10", c["id"])
-    n = tnm("tnm-clinical-regional-nodes-category-mary-anyperson", p["id"], "N", "N1b", "2026-01-10", c["id"])
-    m = tnm("tnm-clinical-distant-metastases-category-mary-anyperson", p["id"], "M", "M1", "2026-01-10", c["id"])
+    t = tnm("mary-anyperson", p["id"], "T", "T4b", "2026-01-10", c["id"])
+    n = tnm("mary-anyperson", p["id"], "N", "N1b", "2026-01-10", c["id"])
+    m = tnm("mary-anyperson", p["id"], "M", "M1", "2026-01-10", c["id"])
     found.append(
         record(
             "05-ivc-undecided",
@@ -522,7 +517,7 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 6. BRAF V600E found (the Genomics Reporting IG's variant) in a stage IVC patient.
     p = patient("cancer-patient-peter-everyman", "Peter", "Everyman", "male", "1957-03-30", "m303")
     c = cancer("primary-cancer-condition-peter-everyman", p["id"], "confirmed", "2026-01-15")
-    m = tnm("tnm-clinical-distant-metastases-category-peter-everyman", p["id"], "M", "M1", "2026-01-16", c["id"])
+    m = tnm("peter-everyman", p["id"], "M", "M1", "2026-01-16", c["id"])
     v = braf_v600e("genomic-variant-braf-v600e-peter-everyman", p["id"], "2026-01-26", present=True)
     found.append(
         record(
@@ -539,9 +534,9 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 7. A CCDC6-RET fusion, and a later BRAF V600E test that found nothing: the fusion is the alteration.
     p = patient("cancer-patient-anna-anyperson", "Anna", "Anyperson", "female", "1960-07-09", "m404")
     c = cancer("primary-cancer-condition-anna-anyperson", p["id"], "confirmed", "2026-01-20")
-    t = tnm("tnm-clinical-primary-tumor-category-anna-anyperson", p["id"], "T", "T4a", "2026-01-22", c["id"])
-    n = tnm("tnm-clinical-regional-nodes-category-anna-anyperson", p["id"], "N", "N1b", "2026-01-22", c["id"])
-    m = tnm("tnm-clinical-distant-metastases-category-anna-anyperson", p["id"], "M", "M0", "2026-01-22", c["id"])
+    t = tnm("anna-anyperson", p["id"], "T", "T4a", "2026-01-22", c["id"])
+    n = tnm("anna-anyperson", p["id"], "N", "N1b", "2026-01-22", c["id"])
+    m = tnm("anna-anyperson", p["id"], "M", "M0", "2026-01-22", c["id"])
     ret = fusion("genomic-variant-ccdc6-ret-fusion-anna-anyperson", p["id"], "2026-01-28", "CCDC6", "RET")
     braf = braf_v600e("genomic-variant-braf-v600e-anna-anyperson", p["id"], "2026-02-10", present=False)
     found.append(
@@ -566,7 +561,7 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 8. An ETV6-NTRK3 fusion, stage IVC.
     p = patient("cancer-patient-paul-anyperson", "Paul", "Anyperson", "male", "1953-12-01", "m505")
     c = cancer("primary-cancer-condition-paul-anyperson", p["id"], "confirmed", "2026-01-06")
-    m = tnm("tnm-clinical-distant-metastases-category-paul-anyperson", p["id"], "M", "M1", "2026-01-08", c["id"])
+    m = tnm("paul-anyperson", p["id"], "M", "M1", "2026-01-08", c["id"])
     ntrk = fusion("genomic-variant-etv6-ntrk3-fusion-paul-anyperson", p["id"], "2026-01-20", "ETV6", "NTRK3")
     found.append(
         record(
@@ -584,9 +579,9 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # no recommendation (the record must be corrected); the shipped mapping reads T and M only (IVB).
     p = patient("cancer-patient-lisa-everyman", "Lisa", "Everyman", "female", "1959-04-18", "m606")
     c = cancer("primary-cancer-condition-lisa-everyman", p["id"], "confirmed", "2026-01-13")
-    s = tnm("tnm-clinical-stage-group-lisa-everyman", p["id"], "stage", "IVA", "2026-01-15", c["id"])
-    t = tnm("tnm-clinical-primary-tumor-category-lisa-everyman", p["id"], "T", "T4a", "2026-01-15", c["id"])
-    m = tnm("tnm-clinical-distant-metastases-category-lisa-everyman", p["id"], "M", "M0", "2026-01-15", c["id"])
+    s = tnm("lisa-everyman", p["id"], "stage", "IVA", "2026-01-15", c["id"])
+    t = tnm("lisa-everyman", p["id"], "T", "T4a", "2026-01-15", c["id"])
+    m = tnm("lisa-everyman", p["id"], "M", "M0", "2026-01-15", c["id"])
     found.append(
         record(
             "09-stage-conflicts-with-tnm",
@@ -605,13 +600,9 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     p = patient("cancer-patient-mark-everyman", "Mark", "Everyman", "male", "1950-09-25", "m707")
     c_old = cancer("primary-cancer-condition-mark-everyman-suspected", p["id"], "provisional", "2025-12-18")
     c_new = cancer("primary-cancer-condition-mark-everyman", p["id"], "confirmed", "2026-01-09")
-    t = tnm("tnm-clinical-primary-tumor-category-mark-everyman", p["id"], "T", "T4a", "2026-01-11", c_new["id"])
-    m_old = tnm(
-        "tnm-clinical-distant-metastases-category-mark-everyman-1", p["id"], "M", "M0", "2026-01-11", c_new["id"]
-    )
-    m_new = tnm(
-        "tnm-clinical-distant-metastases-category-mark-everyman-2", p["id"], "M", "M1", "2026-02-16", c_new["id"]
-    )
+    t = tnm("mark-everyman", p["id"], "T", "T4a", "2026-01-11", c_new["id"])
+    m_old = tnm("mark-everyman-1", p["id"], "M", "M0", "2026-01-11", c_new["id"])
+    m_new = tnm("mark-everyman-2", p["id"], "M", "M1", "2026-02-16", c_new["id"])
     found.append(
         record(
             "10-newest-result-wins",
@@ -630,35 +621,11 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     c = cancer("primary-cancer-condition-susan-anyperson", p["id"], "confirmed", "2026-01-16")
     c_error = cancer("primary-cancer-condition-susan-anyperson-duplicate", p["id"], "entered-in-error", "2026-01-30")
     c_error["verificationStatus"] = concept((VER, "entered-in-error", "Entered in Error"))
-    t = tnm("tnm-clinical-primary-tumor-category-susan-anyperson", p["id"], "T", "T4a", "2026-01-18", c["id"])
-    t_cancelled = tnm(
-        "tnm-clinical-primary-tumor-category-susan-anyperson-2",
-        p["id"],
-        "T",
-        "T4b",
-        "2026-02-03",
-        c["id"],
-        status="cancelled",
-    )
-    n = tnm(
-        "tnm-clinical-regional-nodes-category-susan-anyperson",
-        p["id"],
-        "N",
-        "N1b",
-        "2026-01-18",
-        c["id"],
-        status="amended",
-    )
-    m = tnm("tnm-clinical-distant-metastases-category-susan-anyperson", p["id"], "M", "M0", "2026-01-18", c["id"])
-    m_error = tnm(
-        "tnm-clinical-distant-metastases-category-susan-anyperson-2",
-        p["id"],
-        "M",
-        "M1",
-        "2026-02-03",
-        c["id"],
-        status="entered-in-error",
-    )
+    t = tnm("susan-anyperson", p["id"], "T", "T4a", "2026-01-18", c["id"])
+    t_cancelled = tnm("susan-anyperson-2", p["id"], "T", "T4b", "2026-02-03", c["id"], status="cancelled")
+    n = tnm("susan-anyperson", p["id"], "N", "N1b", "2026-01-18", c["id"], status="amended")
+    m = tnm("susan-anyperson", p["id"], "M", "M0", "2026-01-18", c["id"])
+    m_error = tnm("susan-anyperson-2", p["id"], "M", "M1", "2026-02-03", c["id"], status="entered-in-error")
     found.append(
         record(
             "11-entered-in-error-ignored",
@@ -684,9 +651,9 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     anxiety = comorbid(
         "us-core-condition-anxiety-james-everyman", p["id"], (SCT, "48694002", "Anxiety (finding)"), "2005-01-01"
     )
-    t = tnm("tnm-clinical-primary-tumor-category-james-everyman", p["id"], "T", "T4a", "2026-01-21", c["id"])
-    n = tnm("tnm-clinical-regional-nodes-category-james-everyman", p["id"], "N", "N1b", "2026-01-21", c["id"])
-    m = tnm("tnm-clinical-distant-metastases-category-james-everyman", p["id"], "M", "M0", "2026-01-21", c["id"])
+    t = tnm("james-everyman", p["id"], "T", "T4a", "2026-01-21", c["id"])
+    n = tnm("james-everyman", p["id"], "N", "N1b", "2026-01-21", c["id"])
+    m = tnm("james-everyman", p["id"], "M", "M0", "2026-01-21", c["id"])
     bp = blood_pressure("blood-pressure-james-everyman", p["id"], "2026-02-20T09:30:00Z")
     performance = ecog("ecog-performance-status-james-everyman", p["id"], "2026-01-21")
     smoker = smoking("us-core-smokingstatus-james-everyman", p["id"], "2026-01-19")
@@ -706,9 +673,9 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
     # 13. A resource of another patient in this patient's data: the request is refused.
     p = patient("cancer-patient-robert-anyperson", "Robert", "Anyperson", "male", "1958-10-10", "m111")
     c = cancer("primary-cancer-condition-robert-anyperson", p["id"], "confirmed", "2026-01-21")
-    t = tnm("tnm-clinical-primary-tumor-category-robert-anyperson", p["id"], "T", "T4a", "2026-01-23", c["id"])
+    t = tnm("robert-anyperson", p["id"], "T", "T4a", "2026-01-23", c["id"])
     stranger = tnm(
-        "tnm-clinical-distant-metastases-category-eve-anyperson-2",
+        "eve-anyperson-2",
         "cancer-patient-eve-anyperson",
         "M",
         "M1",
