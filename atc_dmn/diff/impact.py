@@ -50,6 +50,7 @@ class Axis:
     key: str
     label: str  # the glossary's name of the input (the new model's where both have it)
     classes: tuple[tuple[Any, ...], ...]  # the values of each class; the first decides for all
+    values: tuple[Any, ...] = ()  # every value, in the order of the allowed lists
 
     @property
     def size(self) -> int:
@@ -229,7 +230,8 @@ def build_axes(
         for v in values:
             classes.setdefault((_signature(old, key, v), _signature(new, key, v)), []).append(v)
         var = _input_var(new.model, key) or _input_var(old.model, key)
-        axes.append(Axis(key, var.name if var is not None else key, tuple(tuple(c) for c in classes.values())))
+        label = var.name if var is not None else key
+        axes.append(Axis(key, label, tuple(tuple(c) for c in classes.values()), tuple(values)))
     return tuple(axes)
 
 

@@ -173,8 +173,7 @@ def to_dict(diff: Diff) -> dict[str, Any]:
             "changed": imp.changed,
             "given": imp.given,
             "inputs": [
-                {"input": a.key, "label": a.label, "values": [value_text(v) for c in a.classes for v in c]}
-                for a in imp.axes
+                {"input": a.key, "label": a.label, "values": [value_text(v) for v in a.values]} for a in imp.axes
             ],
             "outputs": [{"output": k, "label": diff.label(k), "combinations": s.count} for k, s in imp.outputs.items()],
             "shifts": [shift_dict(s) for s in imp.shifts],
