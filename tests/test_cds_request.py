@@ -146,16 +146,22 @@ def bundle(*resources: dict[str, Any], urls: tuple[str, ...] = ()) -> dict[str, 
     return {"resourceType": "Bundle", "type": "searchset", "entry": entries}
 
 
+READ = ("Condition", "Observation")  # the resource types the shipped FHIR sheet reads
+SERVER = "https://ehr.example.org/fhir"
+ALLOWED = "Patient/p1, the fullUrl of that Patient in the Bundle"
+
+
 @pytest.mark.parametrize(
-    "reference",
+    ("reference", "server"),
     [
-        "Patient/p1",
-        "https://ehr.example.org/fhir/Patient/p1",
-        "Patient/p1/_history/3",
-        "urn:uuid:6a8e4b1c-0000-4000-8000-000000000001",  # a fullUrl of Patient/p1 in the same Bundle
+        ("Patient/p1", None),
+        ("Patient/p1/_history/3", None),
+        ("urn:uuid:6a8e4b1c-0000-4000-8000-000000000001", None),  # a fullUrl of Patient/p1 in the same Bundle
+        ("https://ehr.example.org/fhir/Patient/p1", SERVER),
+        ("HTTPS://EHR.example.org/fhir/Patient/p1/_history/2", SERVER + "/"),
     ],
 )
-def test_references_to_the_patient_in_context_are_kept(reference):
+def test_references_to_the_patient_in_context_are_kept(reference, server):
     patient = {"resourceType": "Patient", "id": "p1"}
     data = {
         "observations": bundle(
@@ -164,11 +170,11 @@ def test_references_to_the_patient_in_context_are_kept(reference):
         "conditions": None,
         "patient": patient,
     }
-    check_patient(data, "p1")
+    check_patient(data, "p1", READ, server)
 
 
-def test_a_resource_that_names_no_patient_is_kept():
-    check_patient({"observations": bundle(observation("o1", None))}, "p1")
+def test_a_resource_no_row_reads_may_name_no_patient():
+    check_patient({"other": bundle({"resourceType": "MedicationRequest", "id": "m1"})}, "p1", READ)
 
 
 @pytest.mark.parametrize(
@@ -177,18 +183,91 @@ def test_a_resource_that_names_no_patient_is_kept():
         ({"patient": {"resourceType": "Patient", "id": "p2"}}, "prefetch.patient"),
         ({"observations": bundle(observation("o1", "Patient/p2"))}, "prefetch.observations.entry[0].resource.subject"),
         ({"o": bundle(observation("o1", "Group/p1"))}, "prefetch.o.entry[0].resource.subject"),
+        ({"o": bundle(observation("o1", "#p"))}, "prefetch.o.entry[0].resource.subject"),
         ({"o": bundle(observation("o1", "Patient/p2", "patient"))}, "prefetch.o.entry[0].resource.patient"),
         ({"o": bundle(observation("o1", "https://other.example/Patient/p1x"))}, "prefetch.o.entry[0].resource.subject"),
         (
             {"o": bundle(bundle(observation("o9", "Patient/p2")))},
             "prefetch.o.entry[0].resource.entry[0].resource.subject",
         ),
+        (
+            {"o": bundle({"resourceType": "MedicationRequest", "subject": {"reference": "Patient/p2"}})},
+            "prefetch.o.entry[0].resource.subject",
+        ),
     ],
 )
 def test_a_resource_of_another_patient_is_refused_naming_it(data, where):
-    problem = refusal(check_patient, data, "p1")
+    problem = refusal(check_patient, data, "p1", READ)
     assert problem.code == "WRONG_PATIENT" and problem.status == 400
     assert problem.fields["field"] == where
+
+
+def _with(**elements: Any) -> dict[str, Any]:
+    return {"o": bundle({"resourceType": "Observation", "id": "o1", "status": "final", **elements})}
+
+
+@pytest.mark.parametrize(
+    ("data", "server", "where", "says"),
+    [
+        # a logical reference: an identifier cannot be matched to context.patientId
+        (
+            _with(subject={"identifier": {"system": "urn:mrn", "value": "999"}, "display": "John Other"}),
+            None,
+            "subject",
+            "by identifier only (urn:mrn|999)",
+        ),
+        # the same id on another server than fhirServer is another patient
+        (
+            _with(subject={"reference": "https://other.example.org/fhir/Patient/p1"}),
+            SERVER,
+            "subject",
+            "another server",
+        ),
+        (_with(subject={"reference": "https://ehr.example.org/other/Patient/p1"}), SERVER, "subject", "another server"),
+        # without fhirServer, an absolute reference cannot be checked at all
+        (_with(subject={"reference": "https://ehr.example.org/fhir/Patient/p1"}), None, "subject", "no fhirServer"),
+        # a resource the FHIR sheet reads must name its patient
+        (_with(), None, "", "names no patient"),
+        (_with(code={"text": "M1"}), SERVER, "", "names no patient"),
+        # an observation about someone else
+        (
+            _with(subject={"reference": "Patient/p1"}, focus=[{"reference": "Patient/p2"}]),
+            None,
+            "focus[0]",
+            "Patient/p2",
+        ),
+        (
+            _with(subject={"reference": "Patient/p1"}, focus=[{"type": "Patient", "identifier": {"value": "9"}}]),
+            None,
+            "focus[0]",
+            "by identifier only",
+        ),
+        (
+            _with(
+                subject={"reference": "Patient/p1"},
+                hasMember=[{"reference": "Observation/x"}],
+                specimen={"reference": "https://other.example.org/fhir/Patient/p1"},
+            ),
+            SERVER,
+            "specimen",
+            "another server",
+        ),
+    ],
+)
+def test_a_resource_that_may_be_another_patients_is_refused_saying_what_is_allowed(data, server, where, says):
+    problem = refusal(check_patient, data, "p1", READ, server)
+    assert problem.code == "WRONG_PATIENT" and problem.status == 400
+    assert problem.fields["field"] == "prefetch.o.entry[0].resource" + (f".{where}" if where else "")
+    assert says in problem.message and "Observation/o1" in problem.message
+    assert ALLOWED in problem.message
+    if server:
+        assert f"{SERVER}/Patient/p1 (on fhirServer)" in problem.message
+
+
+@pytest.mark.parametrize(("subject", "where"), [("Patient/p1", "subject"), ({"reference": 5}, "subject")])
+def test_a_subject_that_is_no_reference_is_malformed_fhir(subject, where):
+    problem = refusal(check_patient, _with(subject=subject), "p1", READ)
+    assert problem.code == "FHIR_INVALID" and problem.fields["field"] == f"prefetch.o.entry[0].resource.{where}"
 
 
 # -- feedback ---------------------------------------------------------------------

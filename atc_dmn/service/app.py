@@ -26,6 +26,7 @@ from ..errors import DmnError, InputError
 from ..feel_types import json_value
 from ..result import Result
 from .body import read_limited
+from .cds_request import CdsProblem, is_cds_path
 from .config import ServeConfig
 from .evaluation import evaluate_audited
 from .gate import Gate
@@ -36,6 +37,7 @@ from .reload import watch
 
 log = logging.getLogger("atc_dmn.service")
 JSON_TYPES = ("application/json", "text/json")
+CASE_BODY = 'a case object, or {"cases": [...]}'  # what the evaluation routes take
 BATCH_CHUNK = 10  # cases evaluated between two turns of the event loop (about 2 ms)
 
 
@@ -97,33 +99,37 @@ def build_app(config: ServeConfig) -> FastAPI:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> Response:
-        return json_response(exc.body(), exc.status, exc.headers)
+        return problem_response(request, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:
             problem = Problem("METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}")
-            return json_response(problem.body(), 405, {"Allow": (exc.headers or {}).get("Allow", "")})
-        problem = Problem("NOT_FOUND", f"no route {request.url.path}; see /openapi.json for the routes")
-        return json_response(problem.body(), 404)
+            problem.headers = {"Allow": (exc.headers or {}).get("Allow", "")}
+            return problem_response(request, problem)
+        return problem_response(
+            request, Problem("NOT_FOUND", f"no route {request.url.path}; see /openapi.json for the routes")
+        )
 
     @app.exception_handler(DmnError)
     async def _ours(request: Request, exc: DmnError) -> Response:
         if type(exc).__name__ == "AuditError":  # the answer could not be logged: it is not given
             log.error("audit log failed", extra={"event": "audit_failed", "error": str(exc)})
-            return json_response(Problem("AUDIT_FAILED", "the audit log could not be written; retry later").body(), 503)
+            return problem_response(request, Problem("AUDIT_FAILED", "the audit log could not be written; retry later"))
         return await _crash(request, exc)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         rid = request.scope.get("atc_request_id")
         log.error("internal error", exc_info=exc, extra={"event": "internal_error", "request_id": rid})
-        body = Problem("INTERNAL", f"the service failed on this request (request id {rid}); its log has the details")
-        return json_response(body.body(), 500)
+        return problem_response(
+            request,
+            Problem("INTERNAL", f"the service failed on this request (request id {rid}); its log has the details"),
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        return json_response(Problem("INPUT", "the request does not fit the route").body(), 422)
+        return problem_response(request, Problem("INPUT", "the request does not fit the route"))
 
     @app.api_route("/health", methods=["GET", "HEAD"], summary="Liveness: the process answers")
     async def health() -> Response:
@@ -234,6 +240,14 @@ def build_app(config: ServeConfig) -> FastAPI:
     return Gate(Cors(app, config.cors_origins), config.token)  # type: ignore[return-value]
 
 
+def problem_response(request: Request, problem: Problem) -> Response:
+    """An error answer in the shape of its route: a FHIR OperationOutcome on the CDS Hooks routes (a CDS
+    Client reads no other), ``{"error": ...}`` elsewhere."""
+    if is_cds_path(request.url.path):
+        return json_response(CdsProblem.of(problem).body(), problem.status, problem.headers)
+    return json_response(problem.body(), problem.status, problem.headers)
+
+
 def cds_verifier(config: ServeConfig) -> Any:
     """The CDS Hooks JWT verifier for ``config``'s issuers file, or None when none is configured."""
     if config.cds_issuers is None:
@@ -325,13 +339,14 @@ def _charset(params: str) -> str | None:
     return None
 
 
-def parse_body(body: bytes, max_depth: int = MAX_DEPTH + 1) -> Any:
+def parse_body(body: bytes, max_depth: int = MAX_DEPTH + 1, expected: str = CASE_BODY) -> Any:
+    """The parsed JSON body, or Problem 400; ``expected`` says what the route takes, for an empty body."""
     try:
         text = body.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise Problem("BAD_JSON", f"the body is not UTF-8 ({exc.reason} at byte {exc.start})") from None
     if not text.strip():
-        raise Problem("BAD_JSON", 'the body is empty; send a case object, or {"cases": [...]}')
+        raise Problem("BAD_JSON", f"the body is empty; send {expected}")
     try:
         return parse_json(text, "body", max_depth)
     except InputError as error:

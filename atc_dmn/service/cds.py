@@ -24,7 +24,17 @@ from ..cds_cards import Basis, CardError, basis_of, card_for
 from ..errors import AuditError, EvaluationError, InputError
 from ..fhir_case import FhirError
 from .cds_fetch import complete, fetch_keys, resolve
-from .cds_request import CdsProblem, HookCall, check_patient, is_outcome, next_page, read_call, read_feedback
+from .cds_request import (
+    MAX_COMMENT,
+    MAX_FEEDBACK,
+    CdsProblem,
+    HookCall,
+    check_patient,
+    is_outcome,
+    next_page,
+    read_call,
+    read_feedback,
+)
 from .config import is_loopback
 from .problems import Problem
 from .registry import ModelSlot, Serving
@@ -40,18 +50,23 @@ PREFETCH = {
     "observations": "Observation?patient={{context.patientId}}",
 }
 JSON = "application/json"
+CALL_BODY = "a CDS Hooks request object: hook, hookInstance, context and prefetch (CDS Hooks 2.0.1)"
+FEEDBACK_BODY = 'a CDS Hooks feedback object: {"feedback": [{"card", "outcome", "outcomeTimestamp"}]}'
 # A CDS Hooks body carries FHIR resources, which nest deeper and weigh more than a case.
 MAX_DEPTH = 40
 MAX_BODY = 8 * 1024 * 1024
+# Feedback is a few short entries, written to the audit log as sent: a small body, whatever --max-body says.
+MAX_FEEDBACK_BODY = 256 * 1024
 
 _TEXT = {"type": "string", "pattern": "\\S"}
+_UUID = {"type": "string", "pattern": "^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"}
 _RESOURCE = {"type": ["object", "null"], "required": ["resourceType"], "properties": {"resourceType": _TEXT}}
 _CALL_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["hook", "hookInstance", "context", "prefetch"],
     "properties": {
         "hook": {"type": "string", "enum": [HOOK]},
-        "hookInstance": {"type": "string", "pattern": "^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$"},
+        "hookInstance": _UUID,
         "fhirServer": {"type": "string", "format": "uri"},
         "fhirAuthorization": {
             "type": "object",
@@ -72,7 +87,7 @@ _FEEDBACK_ENTRY: dict[str, Any] = {
     "type": "object",
     "required": ["card", "outcome", "outcomeTimestamp"],
     "properties": {
-        "card": _TEXT,
+        "card": _UUID,
         "outcome": {"type": "string", "enum": ["accepted", "overridden"]},
         "outcomeTimestamp": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"},
         "acceptedSuggestions": {
@@ -89,7 +104,7 @@ _FEEDBACK_ENTRY: dict[str, Any] = {
                     "required": ["system", "code"],
                     "properties": {"system": _TEXT, "code": _TEXT},
                 },
-                "userComment": {"type": "string"},
+                "userComment": {"type": "string", "maxLength": MAX_COMMENT},
             },
         },
     },
@@ -101,7 +116,7 @@ _FEEDBACK_ENTRY: dict[str, Any] = {
 _FEEDBACK_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["feedback"],
-    "properties": {"feedback": {"type": "array", "minItems": 1, "items": _FEEDBACK_ENTRY}},
+    "properties": {"feedback": {"type": "array", "minItems": 1, "maxItems": MAX_FEEDBACK, "items": _FEEDBACK_ENTRY}},
 }
 OUTCOME_SCHEMA = {"type": "object", "required": ["resourceType", "issue"]}
 _CARD = {
@@ -222,12 +237,12 @@ async def authorise(request: Request) -> dict[str, Any] | None:
         raise problem from None
 
 
-async def _body(request: Request) -> Any:
+async def _body(request: Request, expected: str, limit: int | None = None) -> Any:
     from .app import parse_body, read_body
 
-    limit = max(request.app.state.config.max_body, MAX_BODY)
+    limit = limit or max(request.app.state.config.max_body, MAX_BODY)
     try:
-        return parse_body(await read_body(request, limit), MAX_DEPTH)
+        return parse_body(await read_body(request, limit), MAX_DEPTH, expected)
     except Problem as problem:
         if problem.code == "TOO_DEEP":
             raise CdsProblem("TOO_DEEP", f"the body nests more than {MAX_DEPTH} levels deep") from None
@@ -282,7 +297,7 @@ async def feedback(service_id: str, request: Request) -> Response:
     try:
         await authorise(request)
         slot, serving = _service(request, service_id)
-        entries = read_feedback(await _body(request))
+        entries = read_feedback(await _body(request, FEEDBACK_BODY, MAX_FEEDBACK_BODY))
     except CdsProblem as problem:
         return _problem(problem)
     audit = request.app.state.audit
@@ -320,13 +335,13 @@ async def _call(service_id: str, request: Request) -> Response:
     await authorise(request)
     slot, serving = _service(request, service_id)
     try:
-        hook = read_call(await _body(request), HOOK)
+        hook = read_call(await _body(request, CALL_BODY), HOOK)
     except CdsProblem as problem:
         problem.headers = serving.headers
         raise
     data = await _gather(request, hook)
-    check_patient(data, hook.patient_id)
     model = serving.model
+    check_patient(data, hook.patient_id, {row.resource for row in model.model.fhir_mapping}, hook.fhir_server)
     try:
         basis = basis_of(model.model.fhir_mapping, data)
     except FhirError as error:

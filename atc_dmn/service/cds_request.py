@@ -11,7 +11,7 @@ field in ``expression``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,12 +19,17 @@ from urllib.parse import urlsplit
 from .config import is_loopback
 from .problems import ERROR_CODES, Problem
 
+CDS_PREFIX = "/cds-services"  # the CDS Hooks routes: every answer below it, an error too, is CDS Hooks' own shape
 ERROR_SYSTEM = "urn:atc-dmn:error"  # the system of the code in an OperationOutcome issue's details
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 id (http://hl7.org/fhir/R4/datatypes.html#id)
 # RFC 3339 §5.6 date-time in UTC, as CDS Hooks 2.0.1 asks of outcomeTimestamp.
 UTC_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]00:00)")
 OUTCOMES = ("accepted", "overridden")
+# Feedback is written to the audit log as sent: bounded, so that a client cannot flood it.
+MAX_FEEDBACK = 100  # entries in one feedback body (a response's cards, with room to spare)
+MAX_COMMENT = 1000  # characters of an override reason's userComment or a Coding's display
+MAX_CODE = 200  # characters of a Coding's system or code, or an accepted suggestion's id
 REFERENCE_ELEMENTS = ("subject", "patient")  # where a resource names its patient (Observation, Condition, ...)
 # FHIR issue types (http://hl7.org/fhir/R4/valueset-issue-type.html) by the service's code
 ISSUE_TYPES = {
@@ -32,6 +37,8 @@ ISSUE_TYPES = {
     "FHIR_INVALID": "structure",
     "WRONG_PATIENT": "business-rule",
     "UNKNOWN_SERVICE": "not-found",
+    "NOT_FOUND": "not-found",
+    "METHOD_NOT_ALLOWED": "not-supported",
     "PREFETCH_MISSING": "incomplete",
     "FHIR_FETCH_FAILED": "transient",
     "CDS_DISABLED": "forbidden",
@@ -44,6 +51,11 @@ ISSUE_TYPES = {
     "NO_CARD": "exception",
     "INTERNAL": "exception",
 }
+
+
+def is_cds_path(path: str) -> bool:
+    """A path of the CDS Hooks routes, whose errors a CDS Client reads as FHIR OperationOutcomes."""
+    return path == CDS_PREFIX or path.startswith(CDS_PREFIX + "/")
 
 
 class CdsProblem(Problem):
@@ -204,25 +216,78 @@ def _resources(value: Any, path: str) -> Iterator[tuple[Mapping[str, Any], str, 
                 yield found, at, {**urls, **inner}
 
 
-def _points_to(reference: str, patient_id: str, urls: Mapping[str, Any]) -> bool:
-    """Whether a Reference.reference names Patient/<patient_id>: relative, absolute, versioned or a Bundle fullUrl."""
+PATIENT_REFERENCE = re.compile(r"Patient/([A-Za-z0-9\-.]{1,64})(/_history/[A-Za-z0-9\-.]{1,64})?")
+NOT_REFERENCES = ("contained",)  # a contained resource is read, if at all, with the resource holding it
+
+
+def _base(url: str) -> tuple[str, str, str]:
+    """A URL's scheme, host[:port] (both case-insensitive) and path without its trailing slash."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/")
+
+
+def _points_to(reference: str, patient_id: str, urls: Mapping[str, Any], server: str | None) -> bool:
+    """Whether a Reference.reference is Patient/<patient_id>: relative (versioned or not), the fullUrl of
+    that Patient in the Bundle, or absolute on ``server`` (the call's fhirServer). Without a server, an
+    absolute reference cannot be told from the same id on another server, so it is not this patient's."""
     if reference in urls:
         target = urls[reference]
-        is_patient = isinstance(target, Mapping) and target.get("resourceType") == "Patient"
-        return is_patient and target.get("id") == patient_id
-    parts = reference.split("?")[0].split("/")
-    if "_history" in parts:
-        parts = parts[: parts.index("_history")]
-    return len(parts) >= 2 and parts[-2] == "Patient" and parts[-1] == patient_id
+        return (
+            isinstance(target, Mapping) and target.get("resourceType") == "Patient" and target.get("id") == patient_id
+        )
+    found = PATIENT_REFERENCE.fullmatch(reference)
+    if found:
+        return found.group(1) == patient_id
+    if server is None or "://" not in reference:
+        return False
+    scheme, host, path = _base(reference)
+    base = _base(server)
+    if (scheme, host) != base[:2] or urlsplit(reference).query or not path.startswith(base[2] + "/"):
+        return False
+    found = PATIENT_REFERENCE.fullmatch(path[len(base[2]) + 1 :])
+    return found is not None and found.group(1) == patient_id
 
 
-def check_patient(data: Mapping[str, Any], patient_id: str) -> None:
-    """Refuse (WRONG_PATIENT, naming the resource) any resource of another patient than ``patient_id``.
+def _names_a_patient(ref: Mapping[str, Any]) -> bool:
+    """A Reference whose target is a Patient: by its type, or by a reference of the form .../Patient/<id>."""
+    target = ref.get("reference")
+    if ref.get("type") == "Patient":
+        return True
+    return isinstance(target, str) and re.search(r"(^|/)Patient/[^/]+(/_history/[^/]+)?$", target) is not None
 
-    A Patient resource must have that id; a resource whose ``subject`` or ``patient`` has a
-    reference must point to it. A resource that names no patient is kept: a search by
-    ``patient=`` returned it.
+
+def _references(value: Any, path: str) -> Iterator[tuple[Mapping[str, Any], str]]:
+    """Every Reference-like object (one with ``reference``, or ``identifier`` and ``type``) below a resource."""
+    if isinstance(value, Mapping):
+        if "reference" in value or ("identifier" in value and "type" in value):
+            yield value, path
+            return
+        for name, item in value.items():
+            if name not in NOT_REFERENCES:
+                yield from _references(item, f"{path}.{name}")
+    elif isinstance(value, list):
+        for number, item in enumerate(value):
+            yield from _references(item, f"{path}[{number}]")
+
+
+def check_patient(
+    data: Mapping[str, Any], patient_id: str, read: Collection[str] = (), server: str | None = None
+) -> None:
+    """Refuse (WRONG_PATIENT, naming the resource and element) any resource that may be another patient's.
+
+    One call is one patient, and a resource of another one would decide this patient's card.
+    A Patient resource must have the id ``patient_id``. A resource of a type the FHIR sheet
+    reads (``read``) must name this patient in ``subject`` or ``patient`` with a reference
+    (``Patient/<id>``, the Patient's fullUrl in the Bundle, or absolute on ``server``), and
+    every other reference in it to a Patient must be to this one: a reference by identifier
+    only cannot be checked, so it is refused too. Any other resource is refused only when its
+    ``subject`` or ``patient`` points elsewhere.
     """
+    allowed = f"Patient/{patient_id}, the fullUrl of that Patient in the Bundle, or " + (
+        f"{server.strip().rstrip('/')}/Patient/{patient_id} (on fhirServer)"
+        if server
+        else "an absolute reference on fhirServer (none was given)"
+    )
     for key, value in data.items():
         for resource, path, urls in _resources(value, f"prefetch.{key}"):
             kind = resource.get("resourceType")
@@ -234,18 +299,71 @@ def check_patient(data: Mapping[str, Any], patient_id: str) -> None:
                         "WRONG_PATIENT", f"{name} is not context.patientId {patient_id}; one call is one patient", path
                     )
                 continue
-            for element in REFERENCE_ELEMENTS:
-                ref = resource.get(element)
-                if not isinstance(ref, Mapping) or "reference" not in ref:
-                    continue
-                target = ref["reference"]
-                if not isinstance(target, str) or not _points_to(target, patient_id, urls):
+            strict = kind in read
+            named = [e for e in REFERENCE_ELEMENTS if e in resource]
+            if strict and not named:
+                raise _wrong(
+                    f"{name} names no patient (no subject or patient); the FHIR sheet reads {kind} resources only "
+                    f"when they are this patient's; allowed: subject.reference {allowed}",
+                    path,
+                )
+            for element in named:
+                ref = resource[element]
+                if not isinstance(ref, Mapping):
                     raise CdsProblem(
-                        "WRONG_PATIENT",
-                        f"{name} is for {str(target)[:80]!r}, not Patient/{patient_id} (context.patientId); "
-                        "one call is one patient",
+                        "FHIR_INVALID",
+                        f"{name}.{element} must be a Reference object, not {_kind(ref)}",
                         f"{path}.{element}",
                     )
+                if strict or "reference" in ref:
+                    _check_reference(ref, name, element, f"{path}.{element}", patient_id, urls, server, allowed)
+            if strict:
+                others = ((k, v) for k, v in resource.items() if k not in named and k not in NOT_REFERENCES)
+                for ref, at in (found for k, v in others for found in _references(v, f"{path}.{k}")):
+                    if _names_a_patient(ref):
+                        element = at[len(path) + 1 :]
+                        _check_reference(ref, name, element, at, patient_id, urls, server, allowed)
+
+
+def _check_reference(
+    ref: Mapping[str, Any],
+    name: str,
+    element: str,
+    at: str,
+    patient_id: str,
+    urls: Mapping[str, Any],
+    server: str | None,
+    allowed: str,
+) -> None:
+    target = ref.get("reference")
+    if target is None:
+        ident = ref.get("identifier")
+        said = ""
+        if isinstance(ident, Mapping):
+            said = f" ({str(ident.get('system', ''))[:60]}|{str(ident.get('value', ''))[:40]})"
+        raise _wrong(
+            f"{name}.{element} names its patient by identifier only{said}, which cannot be checked against "
+            f"context.patientId; allowed: a reference {allowed}",
+            at,
+        )
+    if not isinstance(target, str):
+        raise CdsProblem("FHIR_INVALID", f"{name}.{element}.reference must be a string, not {_kind(target)}", at)
+    if _points_to(target, patient_id, urls, server):
+        return
+    why = ""
+    if "://" in target and PATIENT_REFERENCE.search(target):
+        why = (
+            " (the same id on another server is another patient)" if server else " (no fhirServer to check it against)"
+        )
+    raise _wrong(
+        f"{name}.{element} is {target[:100]!r}{why}, not Patient/{patient_id} (context.patientId); "
+        f"one call is one patient; allowed: {allowed}",
+        at,
+    )
+
+
+def _wrong(message: str, field: str) -> CdsProblem:
+    return CdsProblem("WRONG_PATIENT", message, field)
 
 
 def is_outcome(value: Any) -> bool:
@@ -278,11 +396,14 @@ def read_feedback(data: Any) -> list[dict[str, Any]]:
     entries = data["feedback"]
     if not isinstance(entries, list) or not entries:
         raise _bad("feedback", "feedback must be a non-empty array of feedback objects")
+    if len(entries) > MAX_FEEDBACK:
+        raise _bad("feedback", f"feedback has {len(entries)} entries; at most {MAX_FEEDBACK} are taken in one body")
     for number, entry in enumerate(entries):
         at = f"feedback[{number}]"
         if not isinstance(entry, dict):
             raise _bad(at, f"{at} must be an object, not {_kind(entry)}")
-        _text(entry, "card", f"{at}.")
+        if not UUID.fullmatch(_text(entry, "card", f"{at}.")):
+            raise _bad(f"{at}.card", f"{at}.card must be the uuid of a card (8-4-4-4-12 hexadecimal digits)")
         outcome_ = _text(entry, "outcome", f"{at}.")
         if outcome_ not in OUTCOMES:
             raise _bad(f"{at}.outcome", f"{at}.outcome must be accepted or overridden (cds-fb-1)")
@@ -297,10 +418,12 @@ def read_feedback(data: Any) -> list[dict[str, Any]]:
                 raise _bad(
                     f"{at}.acceptedSuggestions", f"{at}.acceptedSuggestions is required when accepted (cds-fb-2)"
                 )
+            if len(accepted) > MAX_FEEDBACK:
+                raise _bad(f"{at}.acceptedSuggestions", f"{at}.acceptedSuggestions: at most {MAX_FEEDBACK} entries")
             for i, item in enumerate(accepted):
                 if not isinstance(item, dict):
                     raise _bad(f"{at}.acceptedSuggestions[{i}]", "an accepted suggestion is an object with an id")
-                _text(item, "id", f"{at}.acceptedSuggestions[{i}].")
+                _bounded(item, "id", f"{at}.acceptedSuggestions[{i}].", MAX_CODE)
         elif accepted is not None:
             raise _bad(f"{at}.acceptedSuggestions", f"{at}.acceptedSuggestions goes with outcome accepted only")
         reason = entry.get("overrideReason")
@@ -320,7 +443,24 @@ def _override_reason(reason: Any, at: str, outcome_: str) -> None:
         coding = reason["reason"]
         if not isinstance(coding, dict):
             raise _bad(f"{at}.reason", f"{at}.reason must be a Coding object")
-        _text(coding, "code", f"{at}.reason.")
-        _text(coding, "system", f"{at}.reason.")
-    if "userComment" in reason and not isinstance(reason["userComment"], str):
-        raise _bad(f"{at}.userComment", f"{at}.userComment must be a string")
+        _bounded(coding, "code", f"{at}.reason.", MAX_CODE)
+        _bounded(coding, "system", f"{at}.reason.", MAX_CODE)
+        if "display" in coding:
+            _bounded(coding, "display", f"{at}.reason.", MAX_COMMENT)
+    if "userComment" in reason:
+        comment = reason["userComment"]
+        if not isinstance(comment, str):
+            raise _bad(f"{at}.userComment", f"{at}.userComment must be a string")
+        if len(comment) > MAX_COMMENT:
+            raise _bad(
+                f"{at}.userComment",
+                f"{at}.userComment has {len(comment)} characters; at most {MAX_COMMENT} are taken",
+            )
+
+
+def _bounded(data: Mapping[str, Any], name: str, where: str, limit: int) -> str:
+    """A non-empty string of at most ``limit`` characters (feedback is written to the audit log as sent)."""
+    value = _text(data, name, where)
+    if len(value) > limit:
+        raise _bad(f"{where}{name}", f"{where}{name} has {len(value)} characters; at most {limit} are taken")
+    return value
