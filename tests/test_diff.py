@@ -91,6 +91,15 @@ def _new_value(wb: openpyxl.Workbook) -> None:
                     cell.value = cell.value.replace('"ALK_fusion"', '"ALK_fusion","ROS1_fusion"')
 
 
+def _trial_known_open(wb: openpyxl.Workbook) -> None:
+    # Actions AC11 (the README's walk-through): consider a clinical trial only where one is known to be open.
+    ws = wb["Actions"]
+    row = ws[_cell(wb, "Actions", "AC11")].row
+    col = ws[_cell(wb, "Actions", "Clinical trial available")].column
+    assert ws.cell(row=row, column=col).value == "not(false)"
+    ws.cell(row=row, column=col, value="true")
+
+
 def _raise_version(wb: openpyxl.Workbook) -> None:
     ws = wb["Model"]
     ws[_cell(wb, "Model", "Version").replace("B", "C")] = "1.2.0"
@@ -102,6 +111,7 @@ EDITS = {
     "reworded": _reword,
     "new_value": _new_value,
     "version": _raise_version,
+    "trial": _trial_known_open,
 }
 
 
@@ -284,7 +294,7 @@ def test_the_same_workbook_has_no_change(run_atc, shipped_path):
 # -- impact, against the brute force --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("edit", ["rule", "deleted", "new_value", "reworded"])
+@pytest.mark.parametrize("edit", ["rule", "deleted", "new_value", "reworded", "trial"])
 def test_impact_counts_match_the_brute_force(run_atc, shipped_path, copies, models, edit):
     given = {**GIVEN}
     if edit == "new_value":
@@ -293,7 +303,7 @@ def test_impact_counts_match_the_brute_force(run_atc, shipped_path, copies, mode
     expected = brute_force(models["shipped"], models[edit], given)
     assert _counts(report) == expected
     assert rc == (1 if expected["changed"] else 0)
-    if edit in ("rule", "deleted"):
+    if edit in ("rule", "deleted", "trial"):
         assert expected["changed"] > 0  # the part of the space chosen holds the change
     if edit == "new_value":
         assert expected["stop_being_errors"] > 0  # ROS1_fusion was refused by the shipped model
@@ -316,6 +326,21 @@ def test_the_whole_space_is_every_allowed_value_and_missing(run_atc, shipped_pat
         assert example["inputs"]["targetable_alteration"] == ["not_tested", "unknown"]
 
 
+def test_a_list_output_change_reads_as_the_items_dropped(run_atc, shipped_path, copies):
+    _, report = _diff_json(run_atc, shipped_path, copies["trial"])
+    [shift] = report["impact"]["shifts"]
+    assert (shift["output"], shift["list"], shift["before"], shift["after"]) == (
+        "actions",
+        True,
+        "consider_clinical_trial",
+        "",
+    )
+    assert shift["combinations"] == report["impact"]["changed"] > 0
+    assert shift["before_text"]  # the Wording sheet's words for the item dropped
+    text = run_atc("diff", shipped_path, copies["trial"]).stdout
+    assert "drops consider_clinical_trial: " in text
+
+
 def test_examples_reproduce_the_change(run_atc, shipped_path, copies, models):
     """Every value an example names gives the change it illustrates, with the inputs it leaves out as missing."""
     _, report = _diff_json(run_atc, shipped_path, copies["deleted"])
@@ -324,6 +349,9 @@ def test_examples_reproduce_the_change(run_atc, shipped_path, copies, models):
         first = {
             k: {"true": True, "false": False}.get(v[0], v[0]) for k, v in example["inputs"].items() if v[0] != "unknown"
         }
+        if "Stage" in example["decided"]:  # the staging inputs left out, named by the stage: a recorded one (spec)
+            first["stage"] = example["decided"]["Stage"]
+            assert example["text"].startswith(f"Stage {first['stage']}")
         before = models["shipped"].evaluate(first).decision[shift["output"]]
         after = models["deleted"].evaluate(first).decision[shift["output"]]
         assert (before, after) == (shift["before"], shift["after"])

@@ -52,8 +52,8 @@ def render_html(diff: Diff) -> str:
         rows = []
         for s in [s for s in imp.shifts if s.what == key][: SHIFTS_SHOWN * 4]:
             examples = "".join(f"<li>{_e(e.text)}</li>" for e in diff.examples(s))
-            before = diff.wording(diff.old, key, s.before)
-            after = diff.wording(diff.new, key, s.after)
+            before = diff.wording(diff.old, key, s.before, s.listed)
+            after = diff.wording(diff.new, key, s.after, s.listed)
             rows.append(
                 f"<tr><td class='before'><code>{_e(s.before)}</code><br>{_e(before)}</td>"
                 f"<td class='after'><code>{_e(s.after)}</code><br>{_e(after)}</td>"

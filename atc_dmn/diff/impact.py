@@ -74,6 +74,7 @@ class Shift:
     after: str
     count: int = 0
     examples: list[tuple[int, ...]] = field(default_factory=list)  # class indices, per axis
+    listed: bool = False  # a list output: before and after are the items lost and gained ("" for none)
 
 
 @dataclass
@@ -91,6 +92,8 @@ class Impact:
     error_changes: int = 0  # an error both ways, but another one
     error_shifts: list[Shift] = field(default_factory=list)
     given: dict[str, list[str]] = field(default_factory=dict)
+    early: tuple[int, ...] = ()  # the axes only the first tables read (see _split)
+    early_outputs: tuple[tuple[str, str], ...] = ()  # (key, label) of the outputs those tables decide
     outcomes: dict[tuple[int, ...], tuple[Outcome, Outcome]] = field(default_factory=dict, repr=False)
 
     @property
@@ -329,6 +332,8 @@ def compare_space(old: DecisionModel, new: DecisionModel, given: Mapping[str, li
         split = None
     early, i, j = split if split is not None else ([], 0, 0)
     rest = [n for n in range(k) if n not in early]
+    impact.early = tuple(early)
+    impact.early_outputs = _early_outputs(old, i, new, j)
     # The early inputs' combinations, grouped by what the first tables of both models decide for them.
     groups: dict[Any, list[tuple[int, ...]]] = {}
     for part in itertools.product(*(range(len(axes[n].classes)) for n in early)):
@@ -383,11 +388,24 @@ def compare_space(old: DecisionModel, new: DecisionModel, given: Mapping[str, li
                 if x == y:
                     continue
                 _count(impact.outputs.setdefault(out, Shift(out, "", "")), w, combo)
-                texts = (value_text(x), value_text(y))
-                _count(shifts.setdefault((out, *texts), Shift(out, *texts)), w, combo)
+                texts = shift_texts(x, y)
+                _count(shifts.setdefault((out, *texts), Shift(out, *texts, listed=isinstance(x, tuple))), w, combo)
     impact.shifts = sorted(shifts.values(), key=lambda s: (-s.count, s.what, s.before, s.after))
     impact.error_shifts = sorted(errors.values(), key=lambda s: (-s.count, s.before, s.after))
     return impact
+
+
+def _early_outputs(old: DecisionModel, i: int, new: DecisionModel, j: int) -> tuple[tuple[str, str], ...]:
+    """The outputs (not intermediates) the first tables of either model decide, as (key, glossary name)."""
+    found: dict[str, str] = {}
+    for model, count in ((new, j), (old, i)):
+        variables = model.model.variables
+        for ct in model.tables[:count]:
+            for name in ct.output_names:
+                var = variables[name]
+                if var.role == "output":
+                    found.setdefault(var.key, var.name)
+    return tuple(found.items())
 
 
 class _Outcomes(dict):  # type: ignore[type-arg]
@@ -443,7 +461,17 @@ def _same_shift(impact: Impact, shift: Shift, combo: tuple[int, ...]) -> bool:
     if a.error or b.error:
         return False
     x, y = dict(a.decision).get(shift.what), dict(b.decision).get(shift.what)
-    return (value_text(x), value_text(y)) == (shift.before, shift.after)
+    return shift_texts(x, y) == (shift.before, shift.after)
+
+
+def shift_texts(before: Any, after: Any) -> tuple[str, str]:
+    """How a change of an output reads: its value before and after; for a list (a collect table's), the items
+    it loses and the items it gains, so that one item dropped from many lists reads as one change."""
+    if isinstance(before, tuple) and isinstance(after, tuple):
+        lost = [v for v in before if v not in after]
+        gained = [v for v in after if v not in before]
+        return value_text(lost) if lost else "", value_text(gained) if gained else ""
+    return value_text(before), value_text(after)
 
 
 def example_inputs(impact: Impact, shift: Shift, combo: tuple[int, ...]) -> list[tuple[Axis, tuple[Any, ...] | None]]:
@@ -461,6 +489,53 @@ def example_inputs(impact: Impact, shift: Shift, combo: tuple[int, ...]) -> list
         if all(_same_shift(impact, shift, c) for c in itertools.product(*ranges)):
             free = trial
     return [(axis, None if i in free else axis.classes[combo[i]]) for i, axis in enumerate(impact.axes)]
+
+
+def _answer_values(outcomes: tuple[Outcome, Outcome], keys: Sequence[str]) -> tuple[Any, ...] | None:
+    a, b = outcomes
+    side = b if not b.error else a if not a.error else None
+    if side is None:
+        return None
+    decision = dict(side.decision)
+    return tuple(decision.get(k) for k in keys)
+
+
+def _by_early_outputs(impact: Impact, shift: Shift, combo: tuple[int, ...]) -> tuple[tuple[str, str], ...] | None:
+    """The early inputs described by what the first tables decide (say "Stage IVB" for every T, N, M and given
+    stage that the model stages IVB), when every such combination gives the same change; else None."""
+    if not impact.early or not impact.early_outputs:
+        return None
+    keys = [k for k, _ in impact.early_outputs]
+    wanted = _answer_values(impact.outcomes[combo], keys)
+    if wanted is None:
+        return None
+    outcomes = impact.outcomes
+    for first in set(outcomes.group_of.values()):
+        full = list(combo)
+        for n, c in zip(impact.early, first):
+            full[n] = c
+        if _answer_values(outcomes[tuple(full)], keys) == wanted and not _same_shift(impact, shift, tuple(full)):
+            return None
+    return tuple((label, value_text(v)) for (_, label), v in zip(impact.early_outputs, wanted))
+
+
+def example_words(
+    impact: Impact, shift: Shift, combo: tuple[int, ...]
+) -> tuple[dict[str, list[str]], dict[str, str], str]:
+    """An example as (input key -> its values, output -> the value the first tables decide, the words).
+
+    Inputs whose every value gives the same change are left out; the inputs only the first tables read
+    are named by what those tables decide where that holds for all of them.
+    """
+    parts = example_inputs(impact, shift, combo)
+    decided = _by_early_outputs(impact, shift, combo)
+    if decided is not None:
+        parts = [(a, None if n in impact.early else v) for n, (a, v) in enumerate(parts)]
+    inputs = {a.key: [value_text(v) for v in values] for a, values in parts if values is not None}
+    words = [f"{label} {value}" for label, value in decided or ()]
+    text = describe_inputs(parts)
+    text = ", ".join([*words, text]) if words and text != "any case" else ", ".join(words) or text
+    return inputs, dict(decided or ()), text
 
 
 def describe_inputs(parts: Iterable[tuple[Axis, tuple[Any, ...] | None]]) -> str:

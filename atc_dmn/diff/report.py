@@ -8,7 +8,7 @@ from typing import Any
 
 from ..engine import DecisionModel
 from .changes import RuleLevel, compare_models
-from .impact import Impact, Shift, compare_space, describe_inputs, example_inputs, value_text
+from .impact import Impact, Shift, compare_space, example_words, value_text
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Finding:
 @dataclass(frozen=True)
 class Example:
     inputs: dict[str, list[str]]  # input key -> the values the example stands for (an input left out: any value)
+    decided: dict[str, str]  # output name -> value: the first tables' answer standing for their inputs
     text: str
 
 
@@ -67,16 +68,17 @@ class Diff:
                     return var.name
         return key
 
-    def wording(self, side: Side, key: str, code: str) -> str:
-        """The Wording sheet's text for an output's code (one side's), "" for none or for a list of codes."""
-        return side.model.model.wording.get((key, code), "")
+    def wording(self, side: Side, key: str, code: str, listed: bool = False) -> str:
+        """The Wording sheet's text for an output's code (one side's); for a list's items, each one's, joined."""
+        wording = side.model.model.wording
+        if listed:
+            return " ".join(wording.get((key, c), "") for c in code.split(", ") if c) if code else ""
+        return wording.get((key, code), "")
 
     def examples(self, shift: Shift) -> list[Example]:
         found = []
         for combo in shift.examples:
-            parts = example_inputs(self.impact, shift, combo)
-            inputs = {a.key: [value_text(v) for v in values] for a, values in parts if values is not None}
-            found.append(Example(inputs, describe_inputs(parts)))
+            found.append(Example(*example_words(self.impact, shift, combo)))
         return found
 
     def record(self) -> list[str]:
@@ -155,10 +157,11 @@ def to_dict(diff: Diff) -> dict[str, Any]:
                 "output": s.what,
                 "label": diff.label(s.what),
                 **out,
-                "before_text": diff.wording(diff.old, s.what, s.before),
-                "after_text": diff.wording(diff.new, s.what, s.after),
+                "list": s.listed,
+                "before_text": diff.wording(diff.old, s.what, s.before, s.listed),
+                "after_text": diff.wording(diff.new, s.what, s.after, s.listed),
             }
-        out["examples"] = [{"inputs": e.inputs, "text": e.text} for e in diff.examples(s)]
+        out["examples"] = [{"inputs": e.inputs, "decided": e.decided, "text": e.text} for e in diff.examples(s)]
         return out
 
     return {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .changes import Change
+from .impact import Shift
 from .report import Diff
 
 # Shifts listed per output before "... and N more".
@@ -18,6 +19,14 @@ def _change_lines(change: Change) -> list[str]:
         else:
             lines.append(f"      {f.name}: {f.after or f.before}")
     return lines
+
+
+def shift_heading(shift: Shift) -> str:
+    """``chemotherapy -> targeted_therapy``; for a list output ``drops consider_clinical_trial``."""
+    if not shift.listed:
+        return f"{shift.before} -> {shift.after}"
+    words = [f"drops {shift.before}" if shift.before else "", f"adds {shift.after}" if shift.after else ""]
+    return ", ".join(w for w in words if w) or "reorders its items"
 
 
 def render_text(diff: Diff) -> str:
@@ -39,9 +48,12 @@ def render_text(diff: Diff) -> str:
         out.append(f"  {diff.label(key)}: {total.count:,} combinations change")
         shifts = [s for s in imp.shifts if s.what == key]
         for s in shifts[:SHIFTS_SHOWN]:
-            out.append(f"    {s.before} -> {s.after}: {s.count:,}")
-            before, after = diff.wording(diff.old, key, s.before), diff.wording(diff.new, key, s.after)
-            if before or after:
+            out.append(f"    {shift_heading(s)}: {s.count:,}")
+            before = diff.wording(diff.old, key, s.before, s.listed)
+            after = diff.wording(diff.new, key, s.after, s.listed)
+            if s.listed:
+                out += [f"      {verb}: {text}" for verb, text in (("drops", before), ("adds", after)) if text]
+            elif before or after:
                 out.append(f"      was: {before or s.before}")
                 out.append(f"      now: {after or s.after}")
             for e in diff.examples(s)[:1]:
