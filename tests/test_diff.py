@@ -417,3 +417,16 @@ def test_bad_input_exit_codes(run_atc, shipped_path, tmp_path):
     assert done.returncode == 2 and "IVD" in done.stderr
     assert run_atc("diff", shipped_path, shipped_path, "--given", "nosuch=1").returncode == 2
     assert run_atc("diff", shipped_path).returncode == 2
+
+
+def test_the_readme_walk_through_shows_the_real_output(run_atc, shipped_path, copies):
+    """The README's diff of the AC11 edit, from its changes to its errors line, is what the command prints
+    (the paths and SHA-256s of the change record depend on the files, so they are left out)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ atc-dmn diff decisions/atc_treatment.xlsx my_copy.xlsx\n", 1)[1].split("```", 1)[0]
+    out = run_atc("diff", shipped_path, copies["trial"]).stdout
+
+    def body(text: str) -> str:
+        return text.split("\nChanges (", 1)[1].split("\nFindings", 1)[0]
+
+    assert body(shown) == body(out)
