@@ -133,12 +133,15 @@ def test_a_second_summary_for_one_code(raw: RawWorkbook) -> None:
     assert found.location == f"Cards!C{second}" and f"C{first}" in found.message
 
 
-def test_a_pathway_without_a_summary_is_a_warning(raw: RawWorkbook) -> None:
+def test_a_pathway_without_a_summary_is_an_error(raw: RawWorkbook) -> None:
+    # Served, such a patient would get the no_decision card ("no rule for this case"), which is false.
     row = summary_row(raw, "palliative_care")
     model, findings = load(edited(raw, "Cards", {f"B{row}": None, f"C{row}": None, f"D{row}": None}))
-    assert model is not None and not findings.errors
+    assert model is None
     found = only(findings, "CARD_SUMMARY_MISSING")
+    assert found in findings.errors and not findings.warnings
     assert found.location == f"Cards!B{heading_row(raw, 'Output')}" and "palliative_care" in found.message
+    assert "no_decision" in found.message
 
 
 def test_indicator_rows(raw: RawWorkbook) -> None:

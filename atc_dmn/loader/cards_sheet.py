@@ -131,10 +131,13 @@ def _summaries(ctx: Context, sheet: Sheet, codes: dict[str, set[str]]) -> tuple[
         found.append(CardSummary(key, code, text, Origin(SHEET, table.cell(row, 2))))
     if found:
         key = found[0].output
+        # An error, not a warning: a case that gets this code would be answered with the no_decision card,
+        # which tells the clinician that the model has no rule for the case, and it has one.
         for code in sorted(codes[key] - {c for k, c in seen if k == key}):
-            ctx.findings.warning(
+            ctx.findings.error(
                 "CARD_SUMMARY_MISSING",
-                f"{key} = {code} has no card summary",
+                f"{key} = {code} has no card summary, so a patient given it would get the no_decision card, "
+                "which says the model has no rule for the case",
                 SHEET,
                 table.cell(table.row, 0),
                 f"Add a row: {key} | {code} | the card's one-line summary.",
