@@ -430,3 +430,32 @@ def test_the_readme_walk_through_shows_the_real_output(run_atc, shipped_path, co
         return text.split("\nChanges (", 1)[1].split("\nFindings", 1)[0]
 
     assert body(shown) == body(out)
+
+
+def test_a_moved_number_bound_changes_the_pieces_between_the_bounds(workbook_writer, tmp_path):
+    """A number input is cut at every bound either model names: < 18 -> < 21 changes 18 and (18..21) only."""
+    from atc_dmn.diff.impact import compare_space
+
+    def tables(bound: int) -> list[dict[str, Any]]:
+        rules = [("AG1", [f"< {bound}"], ['"minor"']), ("AG2", [f">= {bound}"], ['"adult"'])]
+        rules.append(("AG3", ["null"], ['"unknown"']))
+        return [
+            {
+                "name": "Age group",
+                "hp": "U",
+                "inputs": [("Age", "[0..120]")],
+                "outputs": [("Group", '"minor","adult","unknown"')],
+                "rules": rules,
+            }
+        ]
+
+    old = load_model(workbook_writer(tmp_path / "18.xlsx", tables(18)), use_cache=False)
+    new = load_model(workbook_writer(tmp_path / "21.xlsx", tables(21)), use_cache=False)
+    impact = compare_space(old, new)
+    [shift] = impact.shifts
+    assert (shift.before, shift.after, shift.count) == ("adult", "minor", 2)
+    [axis] = impact.axes
+    assert [axis.text(v) for c in (axis.classes[i] for i in shift.examples[0]) for v in c] == ["18", "(18..21)"]
+    # Whole ages one by one: the answer changes exactly from 18 to 20.
+    moved = [a for a in range(121) if old.evaluate({"age": a}).decision != new.evaluate({"age": a}).decision]
+    assert moved == [18, 19, 20]

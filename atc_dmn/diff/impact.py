@@ -51,6 +51,11 @@ class Axis:
     label: str  # the glossary's name of the input (the new model's where both have it)
     classes: tuple[tuple[Any, ...], ...]  # the values of each class; the first decides for all
     values: tuple[Any, ...] = ()  # every value, in the order of the allowed lists
+    names: dict[Any, str] = field(default_factory=dict)  # a piece of a line's words, by _name_key of its value
+
+    def text(self, value: Any) -> str:
+        """A value as a report writes it; a piece of a line as its range (``(18..21)``, ``< 0``)."""
+        return self.names.get(_name_key(value), "") or value_text(value)
 
     @property
     def size(self) -> int:
@@ -128,9 +133,19 @@ def _cell_tests(model: Model, name: str) -> list[Any]:
     return found
 
 
-def _values(key: str, specs: Sequence[InputSpec | None], models: Sequence[Model]) -> list[Any]:
-    """An input's values over both models: a list's, or the pieces of its line; unknown where it may be missing."""
+def _name_key(value: Any) -> Any:
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return (type(value).__name__, value)
+
+
+def _values(key: str, specs: Sequence[InputSpec | None], models: Sequence[Model]) -> tuple[list[Any], dict[Any, str]]:
+    """An input's values over both models: a list's, or the pieces of its line (with their words); unknown
+    where it may be missing."""
     values: list[Any] = []
+    names: dict[Any, str] = {}
     listed = [s for s in specs if s is not None and s.kind in ("boolean", "category")]
     for spec in listed:
         values += [v for v in spec.allowed if v is not None and not contains(values, v)]
@@ -154,14 +169,16 @@ def _values(key: str, specs: Sequence[InputSpec | None], models: Sequence[Model]
         if len(kinds) == 1:
             kind = kinds.pop()
             try:
-                values += [p.value for p in _number_line(sorted(bounds), kind)]
+                for piece in _number_line(sorted(bounds), kind):
+                    values.append(piece.value)
+                    names[_name_key(piece.value)] = piece.label
             except TypeError:
                 values += bounds
         else:
             values += bounds
     if any(s is not None and (s.optional or s.default is not None) for s in specs):
         values.append(MISSING)
-    return values
+    return values, names
 
 
 def _seen(spec: InputSpec | None, value: Any) -> tuple[str, Any]:
@@ -216,9 +233,10 @@ def build_axes(
     axes = []
     for key in keys:
         specs = [next((s for s in m.inputs if s.key == key), None) for m in (old, new)]
-        values = _values(key, specs, (old.model, new.model))
+        values, names = _values(key, specs, (old.model, new.model))
+        words = Axis(key, key, (), (), names)
         if key in given:
-            texts = {value_text(v): v for v in values}
+            texts = {words.text(v): v for v in values}
             wrong = [t for t in given[key] if t not in texts]
             if wrong:
                 raise InputError(
@@ -234,7 +252,7 @@ def build_axes(
             classes.setdefault((_signature(old, key, v), _signature(new, key, v)), []).append(v)
         var = _input_var(new.model, key) or _input_var(old.model, key)
         label = var.name if var is not None else key
-        axes.append(Axis(key, label, tuple(tuple(c) for c in classes.values()), tuple(values)))
+        axes.append(Axis(key, label, tuple(tuple(c) for c in classes.values()), tuple(values), names))
     return tuple(axes)
 
 
@@ -531,7 +549,7 @@ def example_words(
     decided = _by_early_outputs(impact, shift, combo)
     if decided is not None:
         parts = [(a, None if n in impact.early else v) for n, (a, v) in enumerate(parts)]
-    inputs = {a.key: [value_text(v) for v in values] for a, values in parts if values is not None}
+    inputs = {a.key: [a.text(v) for v in values] for a, values in parts if values is not None}
     words = [f"{label} {value}" for label, value in decided or ()]
     text = describe_inputs(parts)
     text = ", ".join([*words, text]) if words and text != "any case" else ", ".join(words) or text
@@ -544,6 +562,6 @@ def describe_inputs(parts: Iterable[tuple[Axis, tuple[Any, ...] | None]]) -> str
     for axis, values in parts:
         if values is None:
             continue
-        shown = [value_text(v) for v in values]
+        shown = [axis.text(v) for v in values]
         words.append(f"{axis.label} {' or '.join(shown)}")
     return ", ".join(words) or "any case"

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..engine import DecisionModel
 from .changes import RuleLevel, compare_models
-from .impact import Impact, Shift, compare_space, example_words, value_text
+from .impact import Impact, Shift, compare_space, example_words
 
 
 @dataclass(frozen=True)
@@ -175,9 +175,7 @@ def to_dict(diff: Diff) -> dict[str, Any]:
             "decided": imp.decided,
             "changed": imp.changed,
             "given": imp.given,
-            "inputs": [
-                {"input": a.key, "label": a.label, "values": [value_text(v) for v in a.values]} for a in imp.axes
-            ],
+            "inputs": [{"input": a.key, "label": a.label, "values": [a.text(v) for v in a.values]} for a in imp.axes],
             "outputs": [{"output": k, "label": diff.label(k), "combinations": s.count} for k, s in imp.outputs.items()],
             "shifts": [shift_dict(s) for s in imp.shifts],
             "errors": {
