@@ -24,6 +24,8 @@ from .no_match import NULL, no_match
 from .result import ModelIdentity, Result, Step, trace_of
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from .fhir_case import FhirCase
     from .fhir_mapping import MappingRow
 
@@ -89,7 +91,7 @@ class DecisionModel:
         """The FHIR sheet's mapping rows (empty for a workbook without one, such as a DMN file)."""
         return self.model.fhir_mapping
 
-    def read_fhir(self, data: Any) -> FhirCase:
+    def read_fhir(self, data: Any, now: datetime | None = None) -> FhirCase:
         """Read a case from a patient's FHIR R4 data through this model's FHIR sheet.
 
         ``data`` is a resource, a Bundle, a CDS Hooks prefetch object (key -> resource,
@@ -97,11 +99,12 @@ class DecisionModel:
         row matched (the rest stay unknown, so :meth:`evaluate` answers them with the
         model's work-up step); ``provenance`` says which resource and coding each came
         from. Raises :class:`~atc_dmn.fhir_case.FhirError` (with the path, and an
-        OperationOutcome for a service's 400) for malformed FHIR.
+        OperationOutcome for a service's 400) for malformed FHIR. ``now`` is the time of
+        the call (default: the current UTC time): a resource dated after it is no basis.
         """
         from .fhir_case import case_from_fhir  # imported on use: evaluation alone never needs it
 
-        return case_from_fhir(self.model.fhir_mapping, data)
+        return case_from_fhir(self.model.fhir_mapping, data, now)
 
     def normalise(self, case: Mapping[str, Any]) -> dict[str, Any]:
         """The case as the tables will see it, or an :class:`InputError`."""

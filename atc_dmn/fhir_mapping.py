@@ -35,11 +35,18 @@ class Criterion:
 
     Each alternative is (element, system, code). The FHIR sheet's Criterion table
     defines them, one row per alternative, so that "C73 or a SNOMED thyroid cancer
-    code" is one name a mapping row can require.
+    code" is one name a mapping row can require. ``sources`` holds each alternative's
+    Source (where its code is published, or "unverified"), in the same order, so a card
+    can show what made a resource count and how far that code was checked.
     """
 
     name: str
     alternatives: tuple[tuple[str, str, str], ...]
+    sources: tuple[str, ...] = ()
+
+    def source_of(self, number: int) -> str:
+        """The Source of alternative ``number``; "unverified" when none was given."""
+        return self.sources[number] if number < len(self.sources) and self.sources[number] else UNVERIFIED
 
 
 @dataclass(frozen=True)

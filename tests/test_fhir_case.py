@@ -10,6 +10,7 @@ non-final results ignored), not read back from the reader.
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -421,3 +422,162 @@ def test_the_reader_refuses_rows_it_cannot_read() -> None:
     with pytest.raises(FhirMappingError) as caught:
         case_from_fhir((_row("m_category", "M0", "Observation", "valueQuantity", SNOMED, "x"),), [])
     assert [(p.row, p.field) for p in caught.value.problems] == [(0, "element")]
+
+
+# -- seen, not read; set aside; what the criteria matched (review of issue 12) -------------------------
+
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+
+
+def test_a_newer_refuted_diagnosis_reads_false_through_the_shipped_fhir_sheet(model: DecisionModel) -> None:
+    # condition-ver-status has refuted (R4); the FHIR sheet maps it to false, so the newer refutation wins.
+    data = prefetch(
+        condition("dx", "confirmed", recorded="2026-01-20"), condition("dx-refuted", "refuted", recorded="2026-03-01")
+    )
+    found = model.read_fhir(data, now=NOW)
+    assert found.case["diagnosis_confirmed"] is False
+    assert found.provenance["diagnosis_confirmed"].reference == "Condition/dx-refuted"
+    assert found.provenance["diagnosis_confirmed"].others == ("Condition/dx",)
+    # decision-model.md: a diagnosis that is not confirmed -> the diagnostic work-up.
+    assert model.evaluate(found.case).decision["pathway"] == "diagnostic_workup"
+
+
+def test_a_newer_record_no_row_reads_leaves_the_input_unknown_and_is_listed() -> None:
+    # MAPPING has no refuted row: the refuted Condition meets the ATC criteria but gives no value.
+    data = prefetch(
+        condition("dx", "confirmed", recorded="2026-01-20"), condition("dx-refuted", "refuted", recorded="2026-03-01")
+    )
+    found = case_from_fhir(MAPPING, data, now=NOW)
+    assert "diagnosis_confirmed" not in found.case
+    assert set(found.ambiguous["diagnosis_confirmed"]) == {"Condition/dx", "Condition/dx-refuted"}
+    (unread,) = found.unread["diagnosis_confirmed"]
+    assert unread.reference == "Condition/dx-refuted" and unread.effective == "2026-03-01"
+    assert f"{VER}|refuted" in unread.why
+
+
+def test_an_older_record_no_row_reads_is_listed_and_the_newer_value_used() -> None:
+    data = prefetch(
+        condition("dx-refuted", "refuted", recorded="2025-06-01"), condition("dx", "confirmed", recorded="2026-01-20")
+    )
+    found = case_from_fhir(MAPPING, data, now=NOW)
+    assert found.case["diagnosis_confirmed"] is True and "diagnosis_confirmed" not in found.ambiguous
+    assert [n.reference for n in found.unread["diagnosis_confirmed"]] == ["Condition/dx-refuted"]
+
+
+def test_a_condition_without_verification_status_as_new_as_the_value_leaves_it_unknown() -> None:
+    bare = condition("dx-bare", "confirmed", recorded="2026-01-20")
+    del bare["verificationStatus"]
+    found = case_from_fhir(MAPPING, prefetch(condition("dx", "confirmed", recorded="2026-01-20"), bare), now=NOW)
+    assert "diagnosis_confirmed" not in found.case
+    assert found.unread["diagnosis_confirmed"][0].why == "no verificationStatus"
+    alone = case_from_fhir(MAPPING, prefetch(bare), now=NOW)
+    assert alone.case == {} and alone.ambiguous == {} and len(alone.unread["diagnosis_confirmed"]) == 1
+
+
+def test_a_resource_that_meets_no_rows_criteria_is_not_listed() -> None:
+    # A papillary histology does not meet "anaplastic histology": nothing about the diagnosis input.
+    found = case_from_fhir(MAPPING, prefetch(condition("dtc", "confirmed", histology="8260/3")), now=NOW)
+    assert found.case == {} and found.unread == {} and found.set_aside == {}
+
+
+def test_results_set_aside_by_status_are_listed_with_their_status_and_value() -> None:
+    data = prefetch(
+        condition("dx", "confirmed"),
+        condition("dx-error", "entered-in-error", recorded="2026-02-01"),
+        tnm("m0", "21907-1", "1229901006", "2026-01-22"),
+        tnm("m1-prelim", "21907-1", "1229903009", "2026-03-01", status="preliminary"),
+        tnm("t-cancelled", "21905-5", "1228946001", "2026-02-02", status="cancelled"),
+        {k: v for k, v in tnm("n-nostatus", "21906-3", "1229976000", "2026-01-10").items() if k != "status"},
+    )
+    found = case_from_fhir(MAPPING, data, now=NOW)
+    assert found.case == {"diagnosis_confirmed": True, "m_category": "M0"}
+    aside = {k: [(n.reference, n.why, n.value) for n in v] for k, v in found.set_aside.items()}
+    assert aside == {
+        "diagnosis_confirmed": [("Condition/dx-error", "verificationStatus entered-in-error", None)],
+        "m_category": [("Observation/m1-prelim", "preliminary", "M1")],
+        "t_category": [("Observation/t-cancelled", "cancelled", "T4b")],
+        "n_category": [("Observation/n-nostatus", "no status", "N1b")],
+    }
+    assert found.set_aside["m_category"][0].effective == "2026-03-01"
+
+
+def test_a_resource_dated_in_the_future_is_set_aside() -> None:
+    data = prefetch(
+        tnm("m1", "21907-1", "1229903009", "2026-03-01"), tnm("m0-2062", "21907-1", "1229901006", "2062-01-22")
+    )
+    found = case_from_fhir(MAPPING, data, now=NOW)
+    assert found.case == {"m_category": "M1"}
+    assert [(n.reference, n.why, n.value) for n in found.set_aside["m_category"]] == [
+        ("Observation/m0-2062", "dated in the future", "M0")
+    ]
+    # A day of clock skew: a result dated tomorrow (the EHR's clock ahead) is still read.
+    tomorrow = prefetch(tnm("m0", "21907-1", "1229901006", "2026-03-11T06:00:00Z"))
+    assert case_from_fhir(MAPPING, tomorrow, now=NOW).case == {"m_category": "M0"}
+    # Without now, the current time: 2062 is after it.
+    assert case_from_fhir(MAPPING, data).case == {"m_category": "M1"}
+
+
+@pytest.mark.parametrize("status", ["inactive", "remission", "resolved"])
+def test_a_condition_no_longer_current_is_not_a_basis(status: str) -> None:
+    old = {**condition("dx-2015", "confirmed", recorded="2015-05-01"), "clinicalStatus": cc(CLINICAL, status)}
+    found = case_from_fhir(MAPPING, prefetch(old), now=NOW)
+    assert found.case == {}
+    assert [(n.reference, n.why, n.value) for n in found.set_aside["diagnosis_confirmed"]] == [
+        ("Condition/dx-2015", f"clinicalStatus {status}", True)
+    ]
+
+
+def test_the_provenance_names_the_codings_that_met_the_criteria(model: DecisionModel) -> None:
+    found = model.read_fhir(prefetch(condition("dx", "confirmed")), now=NOW)
+    met = {c.criterion: c for c in found.provenance["diagnosis_confirmed"].criteria}
+    assert set(met) == {"thyroid cancer", "anaplastic histology"}
+    assert (met["thyroid cancer"].coding, met["thyroid cancer"].element) == (Coding(ICD10CM, "C73"), "code.coding[0]")
+    assert "mCODE" in met["thyroid cancer"].source
+    assert met["anaplastic histology"].coding == Coding(ICDO3, "8021/3")
+    assert met["anaplastic histology"].element == "extension[0].valueCodeableConcept.coding[0]"
+    assert met["anaplastic histology"].source == "unverified"  # FHIR!F37: no source lists ICD-O-3 codes
+    assert found.provenance["diagnosis_confirmed"].to_dict()["criteria"][0]["criterion"] == "thyroid cancer"
+
+
+def test_a_fusions_provenance_names_the_gene_and_the_change_type(model: DecisionModel) -> None:
+    fusion = variant("ret", True, gene="HGNC:9967")
+    fusion["component"] = [
+        {"code": cc(LOINC, "48018-6"), "valueCodeableConcept": cc("http://www.genenames.org", "HGNC:9967", "RET")},
+        {"code": cc(LOINC, "48019-4"), "valueCodeableConcept": cc("http://www.sequenceontology.org", "SO:0001565")},
+    ]
+    found = model.read_fhir(prefetch(fusion), now=NOW)
+    assert found.case == {"targetable_alteration": "RET_fusion"}
+    met = {c.criterion: c.coding.code for c in found.provenance["targetable_alteration"].criteria}
+    assert met == {"variant assessment": "69548-6", "RET": "HGNC:9967", "gene fusion": "SO:0001565"}
+
+
+IMPOSSIBLE = {
+    "feb-30": (lambda r: r.__setitem__("effectiveDateTime", "2026-02-30"), "effectiveDateTime"),
+    "apr-31": (lambda r: r.__setitem__("effectiveDateTime", "2026-04-31"), "effectiveDateTime"),
+    "year-0": (lambda r: r.__setitem__("effectiveDateTime", "0000-01-01"), "effectiveDateTime"),
+    "zone-past-9999": (lambda r: r.__setitem__("effectiveDateTime", "9999-12-31T23:00:00-14:00"), "effectiveDateTime"),
+    "period-end": (lambda r: r.__setitem__("effectivePeriod", {"end": "2026-02-29"}), "effectivePeriod.end"),
+    "status-list": (lambda r: r.__setitem__("status", ["final"]), "status"),
+    "status-object": (lambda r: r.__setitem__("status", {"code": "final"}), "status"),
+    "status-null": (lambda r: r.__setitem__("status", None), "status"),
+    "clinicalStatus-text": (lambda r: r.__setitem__("clinicalStatus", "active"), "clinicalStatus"),
+    "verificationStatus-list": (lambda r: r.__setitem__("verificationStatus", [cc(VER, "x")]), "verificationStatus"),
+}
+
+
+@pytest.mark.parametrize(("damage", "tail"), list(IMPOSSIBLE.values()), ids=list(IMPOSSIBLE))
+def test_impossible_dates_and_statuses_of_the_wrong_type_are_errors(damage: Any, tail: str) -> None:
+    data = prefetch(tnm("t", "21905-5", "1228945002", "2026-01-10"))
+    del _obs(data)["effectiveDateTime"]
+    damage(_obs(data))
+    error = _bad(data)
+    assert error.path == f"{OBS}.{tail}"
+    assert error.operation_outcome()["issue"][0]["expression"] == [f"{OBS}.{tail}"]
+
+
+def test_bundles_nested_too_deep_are_an_error_not_a_crash() -> None:
+    data: dict[str, Any] = tnm("t", "21905-5", "1228945002", "2026-01-10")
+    for _ in range(200):
+        data = bundle({**data, "id": "b"})
+    assert "nested" in _bad(data).message

@@ -88,6 +88,7 @@ def test_diagnosis_reads_the_verification_status_of_an_anaplastic_thyroid_cancer
         ("provisional", False),
         ("differential", False),
         ("unconfirmed", False),
+        ("refuted", False),  # R4 condition-ver-status: a ruled-out diagnosis is not a confirmed one
     }
     for row in rows:
         assert (row.resource, row.element, row.system) == ("Condition", "verificationStatus", VER)

@@ -15,7 +15,8 @@ input from FHIR):
 
 Either list may end with a ``Note`` column, read by people only. Source is
 where the code is published, or ``unverified``: never blank, so that an
-unchecked code is marked as one. Every problem is an error at its cell
+unchecked code is marked as one (a card shows the Source of each row and of
+each criterion alternative a resource met: Criterion.sources). Every problem is an error at its cell
 (the CDS Hooks service must not read a record through a mapping nobody can
 trust); a criterion no row requires is a warning.
 """
@@ -83,11 +84,12 @@ def _source(ctx: Context, sheet: Sheet, table: Headed, row: int, index: int) -> 
 def _read_criteria(ctx: Context, sheet: Sheet, table: Headed) -> dict[str, tuple[Criterion, Origin]]:
     """Criterion name -> (its alternatives, the cell of its first row)."""
     options: dict[str, list[tuple[str, str, str]]] = {}
+    sources: dict[str, list[str]] = {}
     origins: dict[str, Origin] = {}
     for row in rows(sheet, table):
         name, element = sheet.text(row, table.col), sheet.text(row, table.col + 1)
         system, code = sheet.text(row, table.col + 2), cell_text(sheet.value(row, table.col + 3))
-        _source(ctx, sheet, table, row, 4)
+        source = _source(ctx, sheet, table, row, 4)
         if not name:
             ctx.findings.error(
                 "FHIR_CRITERION",
@@ -112,7 +114,10 @@ def _read_criteria(ctx: Context, sheet: Sheet, table: Headed) -> dict[str, tuple
             ctx.findings.error("FHIR_CODE", "the criterion has no code", SHEET, table.cell(row, 3), "Type the code.")
             continue
         options[name].append((element, system, code))
-    return {name: (Criterion(name, tuple(options[name])), origins[name]) for name in options}
+        sources.setdefault(name, []).append(source)
+    return {
+        name: (Criterion(name, tuple(options[name]), tuple(sources.get(name, ()))), origins[name]) for name in options
+    }
 
 
 def _value(raw: Any, spec: InputSpec | None) -> Any:
