@@ -18,14 +18,15 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .cards import SUMMARY_LIMIT, CardRules, SituationCard
 from .engine import DecisionModel
 from .errors import DmnError, EvaluationError, InputError
 from .feel_types import json_value
-from .fhir_case import FhirCase, Provenance, case_from_fhir
-from .fhir_mapping import UNVERIFIED, MappingRow
+from .fhir_case import FhirCase, NotUsed, Provenance, case_from_fhir
+from .fhir_mapping import UNVERIFIED, Coding, MappingRow
 from .result import Result
 
 # The card's source.topic: a Coding names its system (CDS Hooks 2.0.1 §Coding); the code is the model identifier.
@@ -61,12 +62,15 @@ class Basis:
             found.update(dict.fromkeys(prov.others))
         for refs in self.fhir.ambiguous.values():
             found.update(dict.fromkeys(refs))
+        for listed in (*self.fhir.unread.values(), *self.fhir.set_aside.values()):
+            found.update(dict.fromkeys(n.reference for n in listed))
         return list(found)
 
 
-def basis_of(rows: Sequence[MappingRow], data: Any) -> Basis:
-    """Read the case from FHIR ``data`` through the mapping ``rows`` (FhirError if the FHIR is malformed)."""
-    fhir = case_from_fhir(rows, data)
+def basis_of(rows: Sequence[MappingRow], data: Any, now: datetime | None = None) -> Basis:
+    """Read the case from FHIR ``data`` through the mapping ``rows`` (FhirError if the FHIR is malformed);
+    ``now`` is the time of the call (default: the current UTC time)."""
+    fhir = case_from_fhir(rows, data, now)
     return Basis(fhir, {k: p.chosen_by for k, p in fhir.provenance.items() if p.others})
 
 
@@ -270,25 +274,35 @@ def _cited(result: Result) -> str:
     return "### References cited\n\n" + _bullets(lines) if lines else ""
 
 
-def _source(prov: Provenance) -> str:
-    source = prov.source.strip()
+def _source(source: str) -> str:
+    source = source.strip()
     if not source or source == UNVERIFIED:
         return "**unverified**"
     return md(source)
 
 
+def _coding(coding: Coding) -> str:
+    return f"{coding.system}|{coding.code}" if coding.system else coding.code
+
+
+def _criteria(prov: Provenance) -> str:
+    """What made the resource count for its row (C73, the histology, the gene), each with its Source."""
+    met = [f"{md(c.criterion)}: {md(_coding(c.coding))} ({_source(c.source)})" for c in prov.criteria]
+    return "; ".join(met) or "none"
+
+
 def _inputs_used(model: DecisionModel, basis: Basis) -> str:
     labels = _labels(model)
     rows = [
-        "| Input | Value | Resource | Element | Date | Code | Code source |",
-        "|---|---|---|---|---|---|---|",
+        "| Input | Value | Resource | Element | Date | Code | Code source | Criteria met (source) |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for key, prov in basis.fhir.provenance.items():
         value = basis.fhir.case.get(key)
-        coding = f"{prov.coding.system}|{prov.coding.code}" if prov.coding.system else prov.coding.code
         rows.append(
             f"| {md(labels.get(key, key))} | {_literal(value)} | {md(prov.reference)} | {md(prov.element)} "
-            f"| {md(prov.effective or 'no date')} | {md(coding)} | {_source(prov)} |"
+            f"| {md(prov.effective or 'no date')} | {md(_coding(prov.coding))} | {_source(prov.source)} "
+            f"| {_criteria(prov)} |"
         )
     if len(rows) == 2:
         return "### Inputs read from the record\n\nnone: no resource matched the model's FHIR mapping"
@@ -306,15 +320,31 @@ def _set_aside(model: DecisionModel, basis: Basis) -> str:
             f"{md(labels.get(key, key))}: {_listed(prov.others)} gave another value; "
             f"{md(prov.reference)} was used ({md(how)})"
         )
+    for kind, listed in (("not used", basis.fhir.set_aside), ("not read", basis.fhir.unread)):
+        for key, not_used in listed.items():
+            shown = [_not_used(n) for n in not_used[:MAX_LISTED]]
+            more = f" and {len(not_used) - MAX_LISTED} more" if len(not_used) > MAX_LISTED else ""
+            lines.append(f"{md(labels.get(key, key))}, {kind}: " + "; ".join(shown) + more)
     return "### Resources not used\n\n" + _bullets(lines) if lines else ""
+
+
+def _not_used(item: NotUsed) -> str:
+    """A resource that met a row but is no basis: why, its date, and the value it would have given."""
+    gives = f", would give {_literal(item.value)}" if item.value is not None else ""
+    return f"{md(item.reference)} ({md(item.why)}, {md(item.effective or 'no date')}{gives})"
 
 
 def _ambiguous(model: DecisionModel, basis: Basis) -> str:
     labels = _labels(model)
-    lines = [
-        f"{md(labels.get(key, key))}: {_listed(refs)} disagree; left unknown"
-        for key, refs in basis.fhir.ambiguous.items()
-    ]
+    lines = []
+    for key, refs in basis.fhir.ambiguous.items():
+        unread = {n.reference for n in basis.fhir.unread.get(key, ())}
+        newer = [r for r in refs if r in unread]
+        older = [r for r in refs if r not in unread]
+        why = f"{_listed(refs)} disagree"
+        if newer:  # a record the mapping cannot read is not older than the value that would have been used
+            why = f"no row reads {_listed(newer)}, which is not older than {_listed(older)}"
+        lines.append(f"{md(labels.get(key, key))}: {why}; left unknown")
     return "### Ambiguous in the record\n\n" + _bullets(lines) if lines else ""
 
 

@@ -7,7 +7,8 @@ and a ``prefetch`` (``patient``: the Patient; ``conditions`` and ``observations`
 searchset Bundles), plus ``_expected``, written by hand from
 /work/shared/spec/decision-model.md: the case the FHIR data mean (``case``), the
 resource each input is read from (``sources``), resources that must not be the
-basis of anything (``ignored``), and what the specification answers for the case
+basis of anything (``ignored``; of those, ``set_aside`` maps the ones the card must still
+list, since they carry an input's codes, to their status), and what the specification answers for the case
 (``decision``, from tests/spec_oracle.py, an independent reading of the spec), or
 ``refused`` for a case it refuses, or the HTTP ``status`` when the request itself
 is refused.
@@ -360,11 +361,13 @@ def _expectation(
     sources: dict[str, dict[str, Any]],
     ignored: list[dict[str, Any]],
     others: dict[str, list[dict[str, Any]]],
+    set_aside: list[dict[str, Any]] = (),  # type: ignore[assignment]
 ) -> dict[str, Any]:
     expected: dict[str, Any] = {
         "case": case,
         "sources": {name: ref(r) for name, r in sources.items()},
         "ignored": [ref(r) for r in ignored],
+        "set_aside": {ref(r): _status(r) for r in set_aside},
         "others": {k: [ref(r) for r in v] for k, v in others.items()},
     }
     try:
@@ -372,6 +375,13 @@ def _expectation(
     except spec_oracle.StageConflict as conflict:
         expected["refused"] = {"field": conflict.field, "given": conflict.given, "by": conflict.tnm}
     return expected
+
+
+def _status(resource: dict[str, Any]) -> str:
+    """How the card names why a resource is no basis: its status, or its verificationStatus for a Condition."""
+    if "status" in resource:
+        return resource["status"]
+    return "verificationStatus " + resource["verificationStatus"]["coding"][0]["code"]
 
 
 def record(
@@ -384,6 +394,7 @@ def record(
     sources: dict[str, dict[str, Any]],
     *,
     ignored: list[dict[str, Any]] = (),  # type: ignore[assignment]
+    set_aside: list[dict[str, Any]] = (),  # type: ignore[assignment]
     others: dict[str, list[dict[str, Any]]] | None = None,
     stage_group: tuple[str, dict[str, Any]] | None = None,
     status: int = 200,
@@ -400,11 +411,15 @@ def record(
     }
     if status == 200:
         unread = [stage_group[1]] if stage_group else []
-        data["_expected"].update(_expectation(case, sources, [*ignored, *unread], others or {}))
+        data["_expected"].update(_expectation(case, sources, [*ignored, *unread], others or {}, list(set_aside)))
         if stage_group:
             stage, observation = stage_group
             site = _expectation(
-                {**case, "stage": stage}, {**sources, "stage": observation}, list(ignored), others or {}
+                {**case, "stage": stage},
+                {**sources, "stage": observation},
+                list(ignored),
+                others or {},
+                list(set_aside),
             )
             data["_expected_site_mapping"] = {
                 "about": f"{about}; read through a site mapping of the stage group",
@@ -455,6 +470,7 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
             {"diagnosis_confirmed": True},
             {"diagnosis_confirmed": c},
             ignored=[m],
+            set_aside=[m],
         )
     )
 
@@ -636,6 +652,7 @@ def patients() -> list[tuple[str, dict[str, Any]]]:
             {"diagnosis_confirmed": True, "t_category": "T4a", "n_category": "N1b", "m_category": "M0"},
             {"diagnosis_confirmed": c, "t_category": t, "n_category": n, "m_category": m},
             ignored=[c_error, t_cancelled, m_error],
+            set_aside=[c_error, t_cancelled, m_error],
         )
     )
 

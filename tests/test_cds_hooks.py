@@ -199,10 +199,17 @@ def card_mismatches(
             wrong.append(f"{name}: the row of {reference} does not give {text}: {row}")
     if len(rows) != len(expected["sources"]):
         wrong.append(f"{len(rows)} inputs read, the record gives {len(expected['sources'])}: {rows}")
-    for reference in expected["ignored"]:
-        if reference in detail:
-            wrong.append(f"{reference} must be the basis of nothing, yet the detail names it")
     aside = section(detail, "Resources not used")
+    set_aside = expected.get("set_aside", {})
+    for reference in expected["ignored"]:
+        if reference in used:
+            wrong.append(f"{reference} must be the basis of nothing, yet the inputs read name it")
+        elif reference in set_aside:  # it carries an input's codes: listed, with why it is no basis
+            line = next((x for x in aside.splitlines() if reference in x), "")
+            if "not used:" not in line or f"({set_aside[reference]}," not in line:
+                wrong.append(f"{reference} is not listed as not used ({set_aside[reference]}): {line!r}")
+        elif reference in detail:
+            wrong.append(f"{reference} must be the basis of nothing, yet the detail names it")
     for name, references in expected["others"].items():
         for reference in references:
             if reference not in aside or reference in used:
@@ -210,6 +217,33 @@ def card_mismatches(
         if f"{expected['sources'][name]} was used" not in aside:
             wrong.append(f"{name}: the card does not say {expected['sources'][name]} was used")
     return wrong
+
+
+def anna(keys: dict[str, str], *conditions: dict[str, Any], observations: tuple[dict[str, Any], ...] = ()) -> Any:
+    """Patient 07's call (confirmed ATC, cT4a cN1b cM0, RET fusion) with more resources in its searchsets."""
+    body = hook_request(load_patient("07-ret-fusion-braf-absent"), keys)
+    body["prefetch"][keys["Condition"]]["entry"] += [{"resource": r} for r in conditions]
+    body["prefetch"][keys["Observation"]]["entry"] += [{"resource": r} for r in observations]
+    return body
+
+
+def anna_resource(kind: str, ident: str, **changes: Any) -> dict[str, Any]:
+    """A copy of one of patient 07's resources with another id and ``changes``."""
+    bundle = load_patient("07-ret-fusion-braf-absent")["prefetch"][
+        "conditions" if kind == "Condition" else "observations"
+    ]
+    found = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == ident)
+    return {**copy.deepcopy(found), **changes, "id": changes.get("id", f"{ident}-copy")}
+
+
+def line_of(part: str, reference: str) -> str:
+    return next((x for x in part.splitlines() if reference in x), "")
+
+
+ANNA_DX = "primary-cancer-condition-anna-anyperson"
+ANNA_M = "tnm-clinical-distant-metastases-category-anna-anyperson"
+VER = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 
 
 # -- discovery -------------------------------------------------------------------------------------------------
@@ -410,6 +444,114 @@ def test_a_prefetch_value_that_is_not_fhir_is_400(client: httpx.Client, keys: di
     body["prefetch"][keys["Condition"]] = "Condition?patient=123"
     issue = outcome_of(call(client, body), 400, "FHIR_INVALID")
     assert any(e.startswith(f"prefetch.{keys['Condition']}") for e in issue["expression"]), issue
+
+
+# -- what the record says that is no basis (review of issue 12) ------------------------------------------------
+
+
+def test_a_newer_refuted_diagnosis_gives_the_diagnostic_work_up(client: httpx.Client, keys: dict[str, str]) -> None:
+    # condition-ver-status refuted (FHIR!B8 -> false); decision-model.md: not confirmed -> diagnostic_workup.
+    refuted = anna_resource(
+        "Condition",
+        ANNA_DX,
+        id="cond-refuted",
+        recordedDate="2026-03-01",
+        verificationStatus={"coding": [{"system": VER, "code": "refuted"}]},
+    )
+    card = one_card(call(client, anna(keys, refuted)))
+    detail = plain(card["detail"])
+    assert "`diagnostic_workup`" in section(detail, "Recommendation")
+    assert "| Condition/cond-refuted |" in section(detail, "Inputs read from the record")
+    assert f"Condition/{ANNA_DX}" in section(detail, "Resources not used")
+
+
+def test_a_newer_diagnosis_without_verification_status_is_listed_and_leaves_it_unknown(
+    client: httpx.Client, keys: dict[str, str]
+) -> None:
+    bare = anna_resource("Condition", ANNA_DX, id="cond-bare", recordedDate="2026-03-01")
+    del bare["verificationStatus"]
+    detail = plain(one_card(call(client, anna(keys, bare)))["detail"])
+    # Unknown diagnosis -> the diagnostic work-up (decision-model.md), never the older confirmed one's pathway.
+    assert "`diagnostic_workup`" in section(detail, "Recommendation")
+    assert f"Condition/{ANNA_DX}" not in section(detail, "Inputs read from the record")
+    assert "no verificationStatus" in line_of(section(detail, "Resources not used"), "Condition/cond-bare")
+    assert "Condition/cond-bare" in section(detail, "Ambiguous in the record")
+
+
+def test_a_newer_preliminary_m1_is_listed_as_not_used_while_the_final_m0_is_the_basis(
+    client: httpx.Client, keys: dict[str, str]
+) -> None:
+    prelim = anna_resource(
+        "Observation",
+        ANNA_M,
+        id="m1-preliminary",
+        status="preliminary",
+        effectiveDateTime="2026-03-01",
+        valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "1229903009"}]},
+    )
+    detail = plain(one_card(call(client, anna(keys, observations=(prelim,))))["detail"])
+    assert f"| Observation/{ANNA_M} |" in section(detail, "Inputs read from the record")
+    line = line_of(section(detail, "Resources not used"), "Observation/m1-preliminary")
+    assert "not used:" in line and "(preliminary, 2026-03-01" in line and "`M1`" in line, line
+
+
+def test_a_result_dated_in_the_future_is_not_the_basis(client: httpx.Client, keys: dict[str, str]) -> None:
+    typo = anna_resource("Observation", ANNA_M, id="m0-typo-2062", effectiveDateTime="2062-01-22")
+    m1 = anna_resource(
+        "Observation",
+        ANNA_M,
+        id="m1-final",
+        effectiveDateTime="2026-03-01",
+        valueCodeableConcept={"coding": [{"system": "http://snomed.info/sct", "code": "1229903009"}]},
+    )
+    body = anna(keys, observations=(typo, m1))
+    detail = plain(one_card(call(client, body))["detail"])
+    # M1 (the newest result not in the future) -> stage IVC (decision-model.md).
+    assert "`IVC`" in section(detail, "Recommendation")
+    assert "dated in the future" in line_of(section(detail, "Resources not used"), "Observation/m0-typo-2062")
+
+
+def test_a_resolved_diagnosis_is_not_a_current_one(client: httpx.Client, keys: dict[str, str]) -> None:
+    body = anna(keys)
+    dx = body["prefetch"][keys["Condition"]]["entry"][0]["resource"]
+    dx.update(clinicalStatus={"coding": [{"system": CLINICAL, "code": "resolved"}]}, recordedDate="2015-01-01")
+    detail = plain(one_card(call(client, body))["detail"])
+    assert "`diagnostic_workup`" in section(detail, "Recommendation")
+    line = line_of(section(detail, "Resources not used"), f"Condition/{ANNA_DX}")
+    assert "not used:" in line and "clinicalStatus resolved" in line, line
+
+
+def test_each_input_read_shows_the_criteria_codings_with_their_source(
+    client: httpx.Client, keys: dict[str, str]
+) -> None:
+    detail = plain(one_card(call(client, anna(keys)))["detail"])
+    rows = section(detail, "Inputs read from the record").splitlines()
+    assert "Criteria met (source)" in rows[1]
+    diagnosis = next(r for r in rows if f"Condition/{ANNA_DX}" in r)
+    criteria = diagnosis.split(" | ")[-1]
+    # FHIR!E35 C73 (mCODE's value set), FHIR!E37 8021/3 (unverified): what made the Condition "ATC".
+    assert "icd-10-cm|C73 (mCODE 4.0.0" in criteria and "icd-o-3|8021/3 (**unverified**)" in criteria, criteria
+    fusion = next(r for r in rows if "RET_fusion" in r).split(" | ")[-1]
+    assert "69548-6" in fusion and "HGNC:9967 (**unverified**)" in fusion and "SO:0001565" in fusion, fusion
+
+
+IMPOSSIBLE = {
+    "2026-02-30": (lambda r: r.update(effectiveDateTime="2026-02-30"), "effectiveDateTime"),
+    "2026-04-31": (lambda r: r.update(effectiveDateTime="2026-04-31"), "effectiveDateTime"),
+    "status a list": (lambda r: r.update(status=["final"]), "status"),
+    "status an object": (lambda r: r.update(status={"code": "final"}), "status"),
+}
+
+
+@pytest.mark.parametrize("kind", IMPOSSIBLE)
+def test_an_impossible_date_or_a_status_of_the_wrong_type_is_400(
+    client: httpx.Client, keys: dict[str, str], kind: str
+) -> None:
+    body = hook_request(load_patient("05-ivc-undecided"), keys)
+    damage, tail = IMPOSSIBLE[kind]
+    damage(_observation(body, keys, 2))
+    issue = outcome_of(call(client, body), 400, "FHIR_INVALID")
+    assert f"prefetch.{keys['Observation']}.entry[2].resource.{tail}" in issue["expression"], issue
 
 
 # -- the CDS Hooks specification's own example requests --------------------------------------------------------
