@@ -103,7 +103,7 @@ def recommendation_card(model: DecisionModel, result: Result, basis: Basis) -> d
         _inputs_used(model, basis),
         _set_aside(model, basis),
         _ambiguous(model, basis),
-        _unknown(model, basis, result.inputs),
+        _unknown(model, basis, result.inputs, result.decision),
         _notice(model),
         _identity(model),
     )
@@ -348,16 +348,49 @@ def _ambiguous(model: DecisionModel, basis: Basis) -> str:
     return "### Ambiguous in the record\n\n" + _bullets(lines) if lines else ""
 
 
-def _unknown(model: DecisionModel, basis: Basis, seen: Mapping[str, Any]) -> str:
-    """The model's inputs the record did not give: unknown, or the model's default (which the result shows)."""
+def _unknown(
+    model: DecisionModel, basis: Basis, seen: Mapping[str, Any], decision: Mapping[str, Any] | None = None
+) -> str:
+    """The model's inputs the record did not give: unknown, the model's default (which the result shows), or
+    derived by the model instead (the recorded stage, from T, N and M), in the Glossary's words."""
     lines = []
     for spec in model.inputs:
         if spec.key in basis.fhir.case:
             continue
         value = seen.get(spec.key)
         used = f": the model used its default {_literal(value)}" if value is not None else ""
+        if not used and decision and decision.get(spec.key) in spec.allowed:
+            used = _derived(model, spec.key, decision, basis.fhir.case)
         lines.append(f"{md(spec.name or spec.key)}{used}")
     return "### Inputs not in the record\n\n" + _bullets(lines) if lines else ""
+
+
+def _derived(model: DecisionModel, key: str, decision: Mapping[str, Any], record: Mapping[str, Any]) -> str:
+    """For an absent input that an output of the same key stands for (Stage (given) and Stage), with a value
+    the input could have had (not "unknown"): that value, derived instead, and the record's inputs it came
+    from, followed through the tables' columns."""
+    variables = model.model.variables
+    output = next((v for v in variables.values() if v.role == "output" and v.key == key), None)
+    if output is None or decision.get(key) is None:
+        return ""
+    absent = {name for name, v in variables.items() if v.role == "input" and v.key == key}
+    made_by = {column.variable: table for table in model.model.tables for column in table.outputs}
+    sources: list[str] = []
+    todo, seen = [output.name], set(absent)
+    while todo:
+        table = made_by.get(todo.pop(0))
+        for column in table.inputs if table is not None else ():
+            name = column.variable
+            variable = variables.get(name)
+            if name in seen or variable is None:
+                continue
+            seen.add(name)
+            if variable.role != "input":
+                todo.append(name)
+            elif variable.key in record:
+                sources.append(name)
+    origin = f" from {md(', '.join(sources))}" if sources else ""
+    return f": the model derived {md(output.name)} {_literal(decision[key])}{origin} instead"
 
 
 def _problem(model: DecisionModel, error: DmnError, basis: Basis) -> str:

@@ -230,9 +230,25 @@ def test_inputs_not_in_the_record_are_listed_with_the_default_the_model_used(mod
     part = section(got, "Inputs not in the record")
     labels = {spec.key: spec.name for spec in shipped.inputs}
     assert labels["resectable"] in part and labels["clinical_trial_available"] in part
-    assert labels["t_category"] not in part
+    assert not any(line.startswith(f"- {labels['t_category']}") for line in part.splitlines())
     # Spec: patient_preference missing means undecided.
     assert re.search(rf"{re.escape(labels['patient_preference'])}.*`undecided`", part)
+
+
+def test_an_input_the_model_derived_says_so_in_the_glossarys_words(model, shipped):
+    # Spec (AJCC 8th edition): T4b N1b M0 is stage IVB. The recorded stage is absent because the model
+    # derived it from T, N and M: the card says so, under the Glossary's name of the input.
+    got = card(model, prefetch(CONFIRMED, T4B, N1B, M0))["detail"]
+    part = section(got, "Inputs not in the record")
+    labels = {spec.key: spec.name for spec in shipped.inputs}
+    line = next(line for line in part.splitlines() if labels["stage"] in line)
+    assert "derived" in line and "`IVB`" in line, line
+    assert all(labels[k] in line for k in ("t_category", "n_category", "m_category")), line
+    assert labels["diagnosis_confirmed"] not in line
+    # Without M the model derives no stage: the input is only listed as missing.
+    part = section(card(model, prefetch(CONFIRMED, T4B, N1B))["detail"], "Inputs not in the record")
+    line = next(line for line in part.splitlines() if labels["stage"] in line)
+    assert "derived" not in line, line
 
 
 def test_a_resource_set_aside_is_named_with_the_one_used_and_why(model):
