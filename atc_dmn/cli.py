@@ -240,77 +240,105 @@ def inputs(model_path: str | None, fmt: str) -> None:
 
 @main.command()
 @model_option
-@click.argument("cases_file", metavar="CASES")
+@click.argument("input_path", metavar="INPUT")
+@click.argument("output_arg", metavar="[OUTPUT]", required=False)
+@click.option("-o", "--output", "output", metavar="FILE", help="Write the results here (default: standard output).")
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "csv"]),
-    default="jsonl",
-    show_default=True,
-    help="Output format: one JSON result per line, or CSV with one column per output.",
+    type=click.Choice(["csv", "jsonl", "xlsx", "parquet"]),
+    default=None,
+    help="Output format (default: by the output's extension, else jsonl). xlsx: an Excel workbook for people; "
+    "parquet: --engine spark only.",
 )
-@click.option("--input-format", type=click.Choice(["auto", "jsonl", "json", "csv"]), default="auto", show_default=True)
+@click.option(
+    "--input-format",
+    type=click.Choice(["auto", "csv", "jsonl", "json", "xlsx", "parquet"]),
+    default="auto",
+    show_default=True,
+    help="auto: by the extension, else by the first bytes (standard input too). parquet: --engine spark only.",
+)
+@click.option(
+    "--id-column",
+    metavar="NAME",
+    help="The column (or JSON key) that identifies a row; carried through. Default: id, if there is one.",
+)
+@click.option(
+    "--keep-columns",
+    metavar="A,B",
+    default="",
+    help="Columns that are not inputs, carried through to the output unchanged.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(0),
+    default=1,
+    show_default=True,
+    help="Worker processes (0: one per CPU); the output keeps the input's order.",
+)
+@click.option("--sheet", metavar="NAME", help="The sheet of an Excel input (default: the first).")
+@click.option(
+    "--engine",
+    type=click.Choice(["compiled", "spark"]),
+    default="compiled",
+    show_default=True,
+    help="spark: Apache Spark, for Parquet or CSV cohorts past one machine (pip install 'atc-dmn[spark]').",
+)
+@click.option("--progress/--no-progress", default=None, help="The progress bar (default: on a terminal only).")
 @audit_option
 @handle_errors
-def batch(model_path: str | None, cases_file: str, fmt: str, input_format: str, audit_path: str | None) -> None:
-    """Evaluate every case of a JSON Lines, JSON array or CSV file ('-' for standard input).
+def batch(
+    model_path: str | None,
+    input_path: str,
+    output_arg: str | None,
+    output: str | None,
+    fmt: str | None,
+    input_format: str,
+    id_column: str | None,
+    keep_columns: str,
+    jobs: int,
+    sheet: str | None,
+    engine: str,
+    progress: bool | None,
+    audit_path: str | None,
+) -> None:
+    """Evaluate every row of a CSV, JSON Lines, JSON array or Excel file ('-' for standard input).
 
-    Every case gets a line of output, in order: its result or its error
-    (and, with --audit-log, a line in the log before its output line).
-    Exit status 2 if any case was refused.
+    One output row per input row, in order: the kept columns, the inputs as the
+    model read them, the decision codes, the model version and SHA-256, and the
+    error of a row that failed (the batch goes on). Columns that are not inputs
+    are refused unless named with --id-column or --keep-columns. CSV may be
+    separated by , or ; and be UTF-8 or UTF-16 with a BOM. A summary goes to
+    standard error. Exit status 1 if any row failed.
 
     \b
-    Example:
-      atc-dmn batch cases.csv --format csv > results.csv
+    Examples:
+      atc-dmn batch cohort.csv -o results.csv --id-column patient_id
+      atc-dmn batch cohort.xlsx -o results.xlsx --keep-columns site,mrn
+      atc-dmn batch cohort.csv -o results.csv --jobs 2
+      atc-dmn batch --engine spark cohort.parquet results.parquet
     """
-    import csv
+    from .batch.command import run_command
 
-    from .audit import AuditLog
-    from .cases import guess_format, iter_cases, read_text
-
-    audit = AuditLog.from_option(audit_path)
-    model = _load(model_path)
-    text = read_text(cases_file)
-    records = iter_cases(text, guess_format(cases_file, text) if input_format == "auto" else input_format)
-    outputs = [v.key for v in model.model.variables_with_role("output")]
-    writer = csv.writer(sys.stdout, lineterminator="\n") if fmt == "csv" else None
-    if writer:
-        writer.writerow(["case", "status", *outputs, "error_field", "error"])
-    refused = 0
-    for rec in records:
-        error = rec.error
-        result = None
-        if error is None:
-            try:
-                result = model.evaluate(rec.case or {})
-            except InputError as exc:
-                error = exc
-            except EvaluationError as exc:  # a gap in the tables stops the run (exit 3), logged first
-                if audit is not None:
-                    audit.record(identity=model.identity, source="batch", inputs=rec.case, error=exc, case=rec.label)
-                raise
-        if audit is not None:
-            audit.record(
-                identity=model.identity, source="batch", inputs=rec.case, result=result, error=error, case=rec.label
-            )
-        if error is not None:
-            refused += 1
-        if writer:
-            if result is not None:
-                row = [v if not isinstance(v, list) else ";".join(v) for v in result.decision.values()]
-                writer.writerow([rec.label, "ok", *row, "", ""])
-            else:
-                writer.writerow([rec.label, "error", *[""] * len(outputs), error.field or "", str(error)])
-        else:
-            item: dict[str, Any] = {"case": rec.label}
-            if result is not None:
-                item.update(status="ok", decision=result.decision, model=result.model.to_dict())
-            else:
-                item.update(status="error", error=error.to_dict())
-            click.echo(json.dumps(item, ensure_ascii=False, default=json_value))
-    if refused:
-        click.echo(f"{refused} case(s) refused; see their error lines", err=True)
-        sys.exit(EXIT_BAD_CASE)
+    if output and output_arg:
+        raise click.UsageError("give the output once: as OUTPUT or as -o FILE")
+    code = run_command(
+        load=lambda: _load(model_path),
+        model_path=model_path,
+        input_path=input_path,
+        output=output or output_arg,
+        fmt=fmt,
+        input_format=None if input_format == "auto" else input_format,
+        id_column=id_column,
+        keep=tuple(k.strip() for k in keep_columns.split(",") if k.strip()),
+        jobs=jobs or (os.cpu_count() or 1),
+        sheet=sheet,
+        engine=engine,
+        progress=progress,
+        audit_path=audit_path,
+    )
+    if code:
+        sys.exit(code)
 
 
 # -- checking a workbook ------------------------------------------------------------------------

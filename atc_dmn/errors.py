@@ -26,6 +26,17 @@ class DmnError(Exception):
     def to_dict(self) -> dict[str, Any]:
         return {"type": type(self).__name__, "message": str(self)}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled whole (a batch worker sends a row's error back): the constructors take more than the message.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[DmnError], args: tuple[Any, ...], state: dict[str, Any]) -> DmnError:
+    error = Exception.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class InputError(DmnError):
     """A patient case that the model cannot take: unknown field, value outside its list, conflict.

@@ -6,6 +6,8 @@ with nothing on stdout and never a traceback.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -344,11 +346,12 @@ def test_batch_jsonl(model, tmp_path, run_atc):
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(json.dumps(c) for c in BATCH) + "\n")
     done = runner.invoke(main, ["batch", str(path)])
-    assert done.exit_code == 2
+    assert done.exit_code == 1
     check_batch_lines(model, done.stdout, ["line 1", "line 2", "line 3", "line 4"])
-    assert "1 case(s) refused" in done.stderr
+    assert done.stderr.startswith("4 rows, 1 failed, in ")
+    assert "\n  line 2: unknown input 'resectible'" in done.stderr
     installed = run_atc("batch", path)
-    assert installed.returncode == 2
+    assert installed.returncode == 1
     assert installed.stdout == done.stdout
     assert "Traceback" not in installed.stderr
 
@@ -357,7 +360,7 @@ def test_batch_json_array(model, tmp_path):
     path = tmp_path / "cases.json"
     path.write_text(json.dumps(BATCH))
     done = runner.invoke(main, ["batch", str(path)])
-    assert done.exit_code == 2
+    assert done.exit_code == 1
     check_batch_lines(model, done.stdout, ["item 1", "item 2", "item 3", "item 4"])
 
 
@@ -372,7 +375,7 @@ def test_batch_csv(model, tmp_path):
     path = tmp_path / "cases.csv"
     path.write_text(",".join(columns) + "\n" + "\n".join(rows) + "\n")
     done = runner.invoke(main, ["batch", str(path)])
-    assert done.exit_code == 2
+    assert done.exit_code == 1
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["status"] for line in lines] == ["ok", "error", "ok", "ok"]
     assert [line["case"] for line in lines] == ["row 2", "row 3", "row 4", "row 5"]
@@ -385,11 +388,11 @@ def test_batch_csv_output_keeps_every_row(model, tmp_path):
     path = tmp_path / "cases.jsonl"
     path.write_text("\n".join(json.dumps(c) for c in BATCH) + "\nnot json\n")
     done = runner.invoke(main, ["batch", str(path), "--format", "csv"])
-    assert done.exit_code == 2
-    rows = done.stdout.strip().splitlines()
-    assert rows[0].startswith("case,status,stage,pathway")
-    assert [r.split(",")[1] for r in rows[1:]] == ["ok", "error", "ok", "ok", "error"]
-    assert "multimodal_therapy" in rows[1]
+    assert done.exit_code == 1
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert list(rows[0])[:2] == ["diagnosis_confirmed", "stage"]
+    assert [r["error_code"] for r in rows] == ["", "UNKNOWN_INPUT", "", "", "BAD_JSON"]
+    assert rows[0]["decision_pathway"] == "multimodal_therapy"
 
 
 def test_batch_all_good_exits_0(model, tmp_path, run_atc):

@@ -121,9 +121,10 @@ def test_batch_fails_only_the_bad_cases(model, tmp_path, fmt, unit):
     path = tmp_path / f"cases.{fmt}"
     path.write_text(_batch_text(fmt))
     done = atc("batch", str(path))
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert "Traceback" not in done.stderr
-    assert done.stderr == "3 case(s) refused; see their error lines\n"
+    assert done.stderr.startswith("5 rows, 3 failed, in ")
+    assert f"\n  {unit} 2: the JSON is nested" in done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["case"] for line in lines] == [f"{unit} {n}" for n in range(1, 6)]
     assert [line["status"] for line in lines] == ["ok", "error", "error", "error", "ok"]
@@ -137,29 +138,33 @@ def test_batch_fails_only_the_bad_cases(model, tmp_path, fmt, unit):
 
 def test_batch_from_stdin_with_csv_output_puts_each_error_in_its_row(model):
     done = atc("batch", "-", "--input-format", "jsonl", "--format", "csv", input=_batch_text("jsonl"))
-    assert done.returncode == 2
+    assert done.returncode == 1
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
-    assert [r["status"] for r in rows] == ["ok", "error", "error", "error", "ok"]
+    assert [r["error_code"] for r in rows] == ["", "TOO_DEEP", "DUPLICATE_KEY", "NUMBER_TOO_LONG", ""]
     assert [r["error_field"] for r in rows] == ["", "", "stage", "stage", ""]
-    assert rows[0]["pathway"] == model.evaluate(OK).decision["pathway"]
+    assert rows[0]["decision_pathway"] == model.evaluate(OK).decision["pathway"]
 
 
-def test_json_array_with_a_syntax_error_is_refused_whole(tmp_path):
+def test_json_array_that_cannot_be_read_on_stops_where_it_breaks(tmp_path):
+    # The array is read item by item: the items before the break are answered, then the batch stops (exit 2).
     path = tmp_path / "broken.json"
     path.write_text('[{"stage": "IVB"}, {"stage": ]')
     done = atc("batch", str(path))
-    refused(done, "not valid JSON", "line 1")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "item 2" in done.stderr and "not closed" in done.stderr
+    assert [json.loads(line)["case"] for line in done.stdout.splitlines()] == ["item 1"]
 
 
 def test_csv_cell_beyond_the_csv_limit_fails_its_row_only(model, tmp_path):
     path = tmp_path / "cases.csv"
-    path.write_text(f"diagnosis_confirmed,stage\ntrue,{'x' * 200_000}\ntrue,IVB\n")
+    path.write_text(f'diagnosis_confirmed,stage\ntrue,{"x" * 200_000}\ntrue,"{"x" * 200_000}"\ntrue,IVB\n')
     done = atc("batch", str(path))
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    first, second = (json.loads(line) for line in done.stdout.splitlines())
-    assert first["status"] == "error" and first["error"]["field"] is None
-    assert first["error"]["message"].startswith("row 2: ")
-    assert second["decision"] == model.evaluate(OK).decision
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    first, quoted, last = (json.loads(line) for line in done.stdout.splitlines())
+    assert first["status"] == quoted["status"] == "error"
+    assert first["error"]["field"] == quoted["error"]["field"] == "stage"
+    assert [first["case"], quoted["case"]] == ["row 2", "row 3"]
+    assert last["decision"] == model.evaluate(OK).decision
 
 
 def test_a_csv_row_of_the_wrong_width_has_no_pseudo_field(tmp_path):
@@ -168,7 +173,7 @@ def test_a_csv_row_of_the_wrong_width_has_no_pseudo_field(tmp_path):
     done = runner.invoke(main, ["batch", str(path)])
     error = json.loads(done.stdout)["error"]
     assert error["field"] is None
-    assert error["message"] == "row 2: 1 cells for 2 columns"
+    assert error["message"] == "row 2: has 1 cells for 2 columns"
 
 
 # -- library types free of command-line concerns --------------------------------------------

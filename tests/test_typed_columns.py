@@ -11,7 +11,9 @@ column with those rules has no gap; an untyped one may still receive text.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -248,10 +250,14 @@ def test_dates_in_a_csv_batch(adult, tmp_path, run_atc):
     cases = tmp_path / "cases.csv"
     cases.write_text("age,visit\n12,2025-01-31\n40,2024-02-29\n40,31/01/2025\n", encoding="utf-8")
     done = run_atc("batch", "--model", adult, cases, "--format", "csv")
-    assert done.returncode == 2, done.stderr  # one case refused
-    rows = done.stdout.splitlines()
-    assert rows[1:3] == ["row 2,ok,child,,", "row 3,ok,adult,,"]
-    assert rows[3].startswith("row 4,error,,visit,") and "is not a date; write it as 2025-01-31" in rows[3]
+    assert done.returncode == 1, done.stderr  # one row failed
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [(r["age"], r["visit"], r["decision_band"], r["error_code"]) for r in rows[:2]] == [
+        ("12", "2025-01-31", "child", ""),
+        ("40", "2024-02-29", "adult", ""),
+    ]
+    assert (rows[2]["visit"], rows[2]["decision_band"], rows[2]["error_field"]) == ("31/01/2025", "", "visit")
+    assert "is not a date; write it as 2025-01-31" in rows[2]["error"]
 
 
 def test_a_missing_typed_value_is_required(adult):
