@@ -21,7 +21,9 @@ def test_every_input_error_code_has_a_service_status():
 
     # The file-only codes are the command line's (BAD_RESULT: Result.from_dict's);
     # every code a case in a body can raise has a status.
-    body_codes = set(INPUT_CODES) - {"BAD_CSV", "BAD_ASSIGNMENT", "UNREADABLE", "BAD_RESULT"}
+    batch_codes = {"NOT_TEXT", "ROW_TOO_LONG", "BAD_ROW", "UNKNOWN_COLUMN", "UNNAMED_COLUMN", "NO_SUCH_COLUMN"}
+    batch_codes |= {"KEPT_INPUT", "NO_SUCH_SHEET", "BAD_OPTION", "COLUMN_CLASH", "OUTPUT_EXISTS"}
+    body_codes = set(INPUT_CODES) - {"BAD_CSV", "BAD_ASSIGNMENT", "UNREADABLE", "BAD_RESULT"} - batch_codes
     assert body_codes <= set(ERROR_CODES)
 
 
@@ -30,7 +32,8 @@ def test_every_input_error_raised_has_a_listed_code():
 
     root = DOC.parent.parent / "atc_dmn"
     used = set()
-    for name in ("inputs.py", "cases.py", "engine.py", "cli.py", "result.py"):
-        used.update(re.findall(r'code="([A-Z_]+)"', (root / name).read_text(encoding="utf-8")))
-    assert "CONFLICT" in used and "NOT_ALLOWED" in used
+    files = [root / n for n in ("inputs.py", "cases.py", "engine.py", "cli.py", "result.py", "spark.py")]
+    for path in [*files, *sorted((root / "batch").glob("*.py"))]:
+        used.update(re.findall(r'code="([A-Z_]+)"', path.read_text(encoding="utf-8")))
+    assert {"CONFLICT", "NOT_ALLOWED", "UNKNOWN_COLUMN", "ROW_TOO_LONG"} <= used
     assert used <= set(INPUT_CODES)

@@ -33,6 +33,7 @@ def spark():
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -52,9 +53,13 @@ def api_answer(model, case) -> dict[str, str | None]:
 def test_every_combination_through_spark_matches_the_api(spark, model):
     from atc_dmn import spark as atc_spark
 
+    import pandas as pd
+
     rows = [(f"P{i:05d}", *(text(c.get(k)) or None for k in INPUTS)) for i, c in enumerate(CASES)]
-    df = spark.createDataFrame(rows, ", ".join(f"{name} string" for name in ["id", *INPUTS])).repartition(4)
-    out = atc_spark.evaluate(df).orderBy("id").collect()
+    frame = pd.DataFrame(rows, columns=["id", *INPUTS])
+    df = spark.createDataFrame(frame, ", ".join(f"{name} string" for name in ["id", *INPUTS]))
+    assert df.rdd.getNumPartitions() == 2  # both local workers take a share
+    out = sorted(atc_spark.evaluate(df).collect(), key=lambda r: r["id"])
     assert len(out) == len(CASES)
     for i, (row, case) in enumerate(zip(out, CASES)):
         assert row["id"] == f"P{i:05d}"
@@ -104,7 +109,7 @@ def test_a_column_the_decision_would_overwrite_is_refused(spark):
 
 
 def test_batch_engine_spark_csv_to_parquet_and_parquet_to_csv(spark, model, tmp_path):
-    cases = CASES[::5]
+    cases = CASES[::20]
     source = write_csv(tmp_path / "cohort.csv", cases, delimiter=";")
     parquet = tmp_path / "results.parquet"
     done = runner.invoke(main, ["batch", "--engine", "spark", str(source), str(parquet)])

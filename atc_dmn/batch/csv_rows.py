@@ -67,7 +67,7 @@ def read_rows(text: TextIO, header: list[str], delimiter: str, first_line: int, 
             try:
                 cells = next(csv.reader([body], delimiter=delimiter), [])
             except csv.Error as exc:
-                yield unreadable(label, f"is not a CSV row: {exc}", "BAD_CSV")
+                yield unreadable(label, f"is not a CSV row: {exc}", code="BAD_CSV")
                 continue
         else:
             cells = body.split(delimiter)
@@ -76,7 +76,7 @@ def read_rows(text: TextIO, header: list[str], delimiter: str, first_line: int, 
         if len(cells) > width and not any(c.strip() for c in cells[width:]):
             cells = cells[:width]
         if len(cells) != width:
-            yield unreadable(label, f"has {len(cells)} cells for {width} columns", "BAD_CSV")
+            yield unreadable(label, f"has {len(cells)} cells for {width} columns", code="BAD_CSV")
             continue
         values = {name: (cell if cell != "" else None) for name, cell in zip(names, cells) if name}
         yield Row(label, values)

@@ -144,5 +144,5 @@ def _row(label: str, item_text: str) -> Row:
         return Row(label, {}, error)
     if not isinstance(item, dict):
         kind = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(item), "null")
-        return unreadable(label, f"a case must be a JSON object, not a JSON {kind}", "NOT_AN_OBJECT")
+        return unreadable(label, f"a case must be a JSON object, not a JSON {kind}", code="NOT_AN_OBJECT")
     return Row(label, item)

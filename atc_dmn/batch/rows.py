@@ -25,7 +25,7 @@ class Row:
         return (Row, (self.label, self.values, self.error))  # a third of the default's pickling time
 
 
-def unreadable(label: str, message: str, code: str) -> Row:
+def unreadable(label: str, message: str, *, code: str) -> Row:
     """A row that could not be read: its place in the output is kept, with the reason."""
     return Row(label, {}, InputError(None, None, (), f"{label}: {message}", code=code))
 
@@ -35,12 +35,12 @@ def not_text(label: str) -> Row:
         label,
         "holds bytes that are not text in the file's encoding (UTF-8, or UTF-16 with a byte order mark); "
         "save the file as 'CSV UTF-8'",
-        "NOT_TEXT",
+        code="NOT_TEXT",
     )
 
 
 def too_long(label: str, limit: int) -> Row:
-    return unreadable(label, f"is longer than {limit:,} characters, the limit of one row", "ROW_TOO_LONG")
+    return unreadable(label, f"is longer than {limit:,} characters, the limit of one row", code="ROW_TOO_LONG")
 
 
 def has_surrogates(text: str) -> bool:
