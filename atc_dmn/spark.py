@@ -22,6 +22,7 @@ from .errors import EngineUnavailable, EvaluationError, InputError
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from .batch.run import Summary
     from .engine import DecisionModel
 
 # The columns added to every row, after the decision codes (decision_<output>).
@@ -167,22 +168,6 @@ def _plain(value: Any) -> Any:
 # -- atc-dmn batch --engine spark --------------------------------------------------------------------------
 
 
-@dataclass
-class SparkSummary:
-    input: str
-    output: str
-    rows: int = 0
-    errors: int = 0
-    gaps: int = 0
-    seconds: float = 0.0
-    empty: str | None = None
-    first_errors: list[str] | None = None
-
-    @property
-    def rate(self) -> float:
-        return self.rows / self.seconds if self.seconds > 0 else 0.0
-
-
 def session(app: str = "atc-dmn batch") -> SparkSession:
     """The Spark session: local (all cores) unless spark-submit or the environment sets a master."""
     _pyspark()
@@ -244,7 +229,7 @@ def run_files(
     input_format: str | None = None,
     id_column: str | None = None,
     keep: Sequence[str] = (),
-) -> SparkSummary:
+) -> Summary:
     """``atc-dmn batch --engine spark INPUT OUTPUT``: Parquet or CSV in, the same columns as ``batch`` writes out.
 
     The output is a folder of part files, as Spark writes; an existing one is refused, never overwritten.
@@ -252,6 +237,7 @@ def run_files(
     import time
 
     from .batch.columns import plan
+    from .batch.run import Summary
 
     if not output or output == "-":
         raise InputError(
@@ -322,7 +308,7 @@ def run_files(
         F.sum(F.when(F.col("error_code") == "NO_DECISION", 1).otherwise(0)).alias("gaps"),
     ).collect()[0]
     first = [r["error"] for r in written.where(F.col("error_code").isNotNull()).select("error").limit(3).collect()]
-    summary = SparkSummary(
+    summary = Summary(
         input_path, output, counts["rows"], counts["errors"], counts["gaps"] or 0, time.perf_counter() - start
     )
     summary.first_errors = [m for m in first if m]

@@ -33,22 +33,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 
-from input_space import main_cases  # noqa: E402
+from input_space import INPUT_NAMES, main_cases  # noqa: E402
 from machine import cpu_model  # noqa: E402
 from results_file import write_section  # noqa: E402
 
-INPUTS = [
-    "diagnosis_confirmed",
-    "stage",
-    "t_category",
-    "n_category",
-    "m_category",
-    "resectable",
-    "patient_preference",
-    "airway_compromise",
-    "targetable_alteration",
-    "clinical_trial_available",
-]
+INPUTS = list(INPUT_NAMES)
 HEADING = "## Batch: `atc-dmn batch` over cohorts, beside the I/O floor"
 FLOOR = """
 import csv, sys

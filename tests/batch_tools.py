@@ -12,22 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import spec_oracle
-from input_space import main_cases, stage_fit_cases, tnm_cases
+from input_space import INPUT_NAMES, main_cases, stage_fit_cases, tnm_cases
 
 from atc_dmn.errors import InputError
 
-INPUTS = [
-    "diagnosis_confirmed",
-    "stage",
-    "t_category",
-    "n_category",
-    "m_category",
-    "resectable",
-    "patient_preference",
-    "airway_compromise",
-    "targetable_alteration",
-    "clinical_trial_available",
-]
+INPUTS = list(INPUT_NAMES)
 OUTPUTS = ["stage", "pathway", "surgery", "radiotherapy", "systemic_therapy", "molecular_testing", "actions"]
 TAIL = ["model_version", "model_sha256", "error_code", "error_field", "error"]
 

@@ -6,6 +6,19 @@ import itertools
 from typing import Any
 
 MISSING = object()  # the input is left out of the case
+# The inputs in the order the model's Glossary lists them: the columns of a cohort file.
+INPUT_NAMES = (
+    "diagnosis_confirmed",
+    "stage",
+    "t_category",
+    "n_category",
+    "m_category",
+    "resectable",
+    "patient_preference",
+    "airway_compromise",
+    "targetable_alteration",
+    "clinical_trial_available",
+)
 
 MAIN_DOMAINS: dict[str, tuple[Any, ...]] = {
     "diagnosis_confirmed": (True, False, MISSING),

@@ -51,9 +51,9 @@ def api_answer(model, case) -> dict[str, str | None]:
 
 
 def test_every_combination_through_spark_matches_the_api(spark, model):
-    from atc_dmn import spark as atc_spark
-
     import pandas as pd
+
+    from atc_dmn import spark as atc_spark
 
     rows = [(f"P{i:05d}", *(text(c.get(k)) or None for k in INPUTS)) for i, c in enumerate(CASES)]
     frame = pd.DataFrame(rows, columns=["id", *INPUTS])
