@@ -252,10 +252,10 @@ BAD_ROWS = {
 
 @pytest.mark.parametrize("kind", BAD_ROWS)
 def test_a_bad_row_in_the_middle_of_a_large_file_fails_alone(model, tmp_path, kind):
-    cases = CASES * 2  # 21,312 rows
+    cases = CASES  # 10,656 rows in 22 chunks of 500: the bad one in the 11th
     source = write_csv(tmp_path / "cohort.csv", cases)
     lines = source.read_bytes().splitlines(keepends=True)
-    middle = 10_001
+    middle = 5_001
     source.write_bytes(b"".join([*lines[:middle], BAD_ROWS[kind], *lines[middle:]]))
     out = tmp_path / "results.csv"
     done = runner.invoke(main, ["batch", str(source), "-o", str(out)])
@@ -273,7 +273,7 @@ def test_a_bad_row_in_the_middle_of_a_large_file_fails_alone(model, tmp_path, ki
 
 
 def test_jobs_2_keeps_the_order(model, tmp_path, run_atc):
-    cases = CASES * 3  # 31,968 rows: many chunks for each worker
+    cases = CASES * 2  # 21,312 rows: 21 chunks of 1,000 for two workers
     source = write_csv(tmp_path / "cohort.csv", cases)
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
     first = run_atc("batch", source, "-o", one)
@@ -385,3 +385,32 @@ def test_exit_status_0_when_every_row_is_answered(tmp_path, run_atc):
     done = run_atc("batch", source, "-o", tmp_path / "o.xlsx")
     assert done.returncode == 0, done.stderr
     assert done.stderr.startswith("100 rows, none failed, in ")
+
+
+def test_xlsx_to_a_pipe_and_not_to_a_terminal(model, tmp_path, atc_command):
+    source = write_csv(tmp_path / "cohort.csv", CASES[:50])
+    done = subprocess.run([atc_command, "batch", str(source), "--format", "xlsx"], capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr
+    piped = tmp_path / "piped.xlsx"
+    piped.write_bytes(done.stdout)
+    check_rows(read_xlsx(piped), CASES[:50], model)
+    leader, follower = pty.openpty()
+    on_tty = subprocess.run(
+        [atc_command, "batch", str(source), "--format", "xlsx"], stdout=follower, stderr=subprocess.PIPE, check=False
+    )
+    os.close(follower)
+    os.close(leader)
+    assert on_tty.returncode == 2
+    assert b"an Excel workbook is not for a terminal: give -o FILE.xlsx" in on_tty.stderr
+
+
+def test_spark_engine_without_pyspark_says_how_to_install(tmp_path):
+    source = write_csv(tmp_path / "cohort.csv", CASES[:5])
+    script = (
+        "import sys; sys.modules['pyspark'] = None; sys.modules['pyspark.sql'] = None\n"
+        "from atc_dmn.cli import main\n"
+        f"main(['batch', '--engine', 'spark', {str(source)!r}, {str(tmp_path / 'o.parquet')!r}])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert done.returncode == 4, done.stderr
+    assert "pip install 'atc-dmn[spark]'" in done.stderr and "Traceback" not in done.stderr

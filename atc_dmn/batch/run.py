@@ -104,10 +104,12 @@ def run_batch(
     summary = Summary(source.name, output or "standard output")
     try:
         rows, columns, summary.empty = _open_rows(source, inputs, outputs, id_column, keep, sheet)
+        # A zip is read from its end and back: the bytes read say nothing of the rows done.
+        size = source.size if source.fmt != "xlsx" else None
         bar = (
-            Progress.on_terminal(source.size, source.position)
+            Progress.on_terminal(size, source.position)
             if progress is None
-            else Progress(progress, source.size, source.position)
+            else Progress(progress, size, source.position)
         )
         with _Output(output, fmt) as stream:
             sink = _sink(fmt, stream, columns, model)
