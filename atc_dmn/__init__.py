@@ -12,7 +12,7 @@ from __future__ import annotations
 from .api import load_model, shipped_model_path
 from .audit import AuditLog
 from .engine import DecisionModel
-from .errors import AuditError, DmnError, EvaluationError, InputError, ModelError
+from .errors import AuditError, DmnError, EvaluationError, InputError, ModelError, OutputError
 from .model import InputSpec
 from .result import FiredRule, ModelIdentity, Result, TableTrace
 
@@ -29,6 +29,7 @@ __all__ = [
     "InputSpec",
     "ModelError",
     "ModelIdentity",
+    "OutputError",
     "Result",
     "TableTrace",
     "__version__",

@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import AuditError, DmnError, EngineUnavailable, EvaluationError, InputError, ModelError
+from .errors import AuditError, DmnError, EngineUnavailable, EvaluationError, InputError, ModelError, OutputError
 from .feel_types import json_value  # json.dumps' default: dates and durations as ISO 8601 text
 from .feel_value import show
 
@@ -41,7 +41,7 @@ def exit_status(error: DmnError) -> int:
         return EXIT_BAD_CASE
     if isinstance(error, EngineUnavailable):
         return EXIT_NO_ENGINE
-    if isinstance(error, AuditError):
+    if isinstance(error, AuditError | OutputError):
         return EXIT_OUTPUT
     if isinstance(error, ModelError | EvaluationError):
         return EXIT_BAD_WORKBOOK
@@ -278,6 +278,12 @@ def inputs(model_path: str | None, fmt: str) -> None:
 )
 @click.option("--sheet", metavar="NAME", help="The sheet of an Excel input (default: the first).")
 @click.option(
+    "--encoding",
+    metavar="NAME",
+    help="The text encoding of a CSV or JSON input without a BOM (default: UTF-8; "
+    "Excel's 'CSV (Comma delimited)': cp1252).",
+)
+@click.option(
     "--engine",
     type=click.Choice(["compiled", "spark"]),
     default="compiled",
@@ -298,6 +304,7 @@ def batch(
     keep_columns: str,
     jobs: int,
     sheet: str | None,
+    encoding: str | None,
     engine: str,
     progress: bool | None,
     audit_path: str | None,
@@ -308,7 +315,8 @@ def batch(
     model read them, the decision codes, the model version and SHA-256, and the
     error of a row that failed (the batch goes on). Columns that are not inputs
     are refused unless named with --id-column or --keep-columns. CSV may be
-    separated by , or ; and be UTF-8 or UTF-16 with a BOM. A summary goes to
+    separated by , ; or tab and be UTF-8 or UTF-16 with a BOM (--encoding for
+    others). A summary goes to
     standard error. Exit status 1 if any row failed.
 
     \b
@@ -333,6 +341,7 @@ def batch(
         keep=tuple(k.strip() for k in keep_columns.split(",") if k.strip()),
         jobs=jobs or (os.cpu_count() or 1),
         sheet=sheet,
+        encoding=encoding,
         engine=engine,
         progress=progress,
         audit_path=audit_path,

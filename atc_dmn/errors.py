@@ -161,6 +161,21 @@ class EngineUnavailable(DmnError):
     """An optional engine was asked for but is not installed: neither the case nor the workbook is at fault."""
 
 
+class OutputError(DmnError):
+    """The output file cannot be opened or written (a folder, a missing folder, no permission): said, never lost.
+
+    ``path`` is the file asked for, ``reason`` what the system said.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot write the output {path}: {reason}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "path": self.path, "reason": self.reason}
+
+
 class AuditError(DmnError):
     """The audit log could not be written (disk full, no permission): the answer must not be given.
 

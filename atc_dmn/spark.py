@@ -38,11 +38,12 @@ def _pyspark() -> Any:
     return types
 
 
-def evaluate(df: DataFrame, model: str | os.PathLike[str] | None = None) -> DataFrame:
+def evaluate(df: DataFrame, model: str | os.PathLike[str] | None = None, *, keep: Sequence[str] = ()) -> DataFrame:
     """``df`` with the model's decision for every row: ``decision_<output>`` columns, model version, SHA-256, errors.
 
     Columns named as the model's inputs are read (strings as in a CSV, booleans, numbers, dates;
-    null is unknown); every other column is passed through. A list output (actions) is one text,
+    null is unknown); every other column is passed through, except one whose name is close to an
+    input's (``stgae``), refused as a likely typo unless named in ``keep``. A list output (actions) is one text,
     its codes joined with ``;``, as ``atc-dmn batch`` writes it to CSV. Raises
     :class:`~atc_dmn.errors.ModelError` for a workbook that does not load, here on the driver
     before any task starts.
@@ -57,6 +58,19 @@ def evaluate(df: DataFrame, model: str | os.PathLike[str] | None = None) -> Data
     inputs = [v.key for v in driver_model.model.variables_with_role("input")]
     outputs = [v.key for v in driver_model.model.variables_with_role("output")]
     read = [c for c in df.columns if c in inputs]
+    from .batch.columns import misspelt_inputs
+
+    typos = [(c, near) for c, near in misspelt_inputs(df.columns, inputs) if c not in keep]
+    if typos:
+        name, near = typos[0]
+        raise InputError(
+            name,
+            None,
+            inputs,
+            f"column {name} is not an input of the model (did you mean {near}?); it would be passed through "
+            f"and the input left unknown. Rename it, or name it in keep=[...] to pass it through",
+            code="UNKNOWN_COLUMN",
+        )
     taken = set(df.columns)
     added = [f"decision_{o}" for o in outputs] + list(TAIL)
     clash = [c for c in added if c in taken]
@@ -282,7 +296,7 @@ def run_files(
     inputs = [v.key for v in model.model.variables_with_role("input")]
     outputs = [v.key for v in model.model.variables_with_role("output")]
     columns = plan(inputs, outputs, df.columns, id_column, tuple(keep))
-    decided = evaluate(df, model.identity.path)
+    decided = evaluate(df, model.identity.path, keep=columns.kept)
     order = [*columns.kept, *(c for c in inputs if c in df.columns), *(f"decision_{o}" for o in outputs), *TAIL]
     from pyspark.sql import functions as F
 
@@ -307,7 +321,9 @@ def run_files(
         F.count("error_code").alias("errors"),
         F.sum(F.when(F.col("error_code") == "NO_DECISION", 1).otherwise(0)).alias("gaps"),
     ).collect()[0]
-    first = [r["error"] for r in written.where(F.col("error_code").isNotNull()).select("error").limit(3).collect()]
+    label = [columns.id_column] if columns.id_column else []
+    failed = written.where(F.col("error_code").isNotNull()).select(*label, "error").limit(3).collect()
+    first = [f"{columns.id_column} {r[0]}: {r['error']}" if label else r["error"] for r in failed]
     summary = Summary(
         input_path, output, counts["rows"], counts["errors"], counts["gaps"] or 0, time.perf_counter() - start
     )

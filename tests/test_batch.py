@@ -265,7 +265,7 @@ def test_a_bad_row_in_the_middle_of_a_large_file_fails_alone(model, tmp_path, ki
     bad = rows.pop(middle - 1)
     assert bad["error_code"], bad
     assert bad["decision_pathway"] == ""
-    assert bad["id"] == ("" if kind != "value outside its list" else "P-BAD")
+    assert bad["id"] == ("" if kind == "longer than a row may be" else "P-BAD")  # the id shows which row failed
     check_rows(rows, cases, model)
 
 
@@ -305,7 +305,7 @@ def test_a_column_that_is_not_an_input_is_refused_before_any_row(tmp_path, run_a
     source.write_text("mrn,diagnosis_confirmed,stgae\n1,true,IVB\n", encoding="utf-8")
     done = run_atc("batch", source, "--format", "csv")
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr.startswith("error: columns mrn, stgae: not an input of the model;")
+    assert done.stderr.startswith("error: columns mrn, stgae (did you mean stage?): not an input of the model;")
     assert "--keep-columns" in done.stderr and "stage" in done.stderr
     kept = run_atc("batch", source, "--format", "csv", "--keep-columns", "mrn,stgae")
     assert kept.returncode == 0
@@ -414,3 +414,75 @@ def test_spark_engine_without_pyspark_says_how_to_install(tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert done.returncode == 4, done.stderr
     assert "pip install 'atc-dmn[spark]'" in done.stderr and "Traceback" not in done.stderr
+
+
+# -- files as Excel on Windows writes them, and outputs that cannot be written ------------------------------
+
+
+def test_a_windows_1252_csv_is_refused_whole_and_read_with_encoding(model, tmp_path, run_atc):
+    source = tmp_path / "cohort.csv"
+    source.write_bytes(
+        "patient_id;site;diagnosis_confirmed;stage\r\nP1;München;true;IVB\r\nP2;Zürich;yes;IVC\r\n".encode("cp1252")
+    )
+    out = tmp_path / "results.csv"
+    done = run_atc("batch", source, "-o", out, "--id-column", "patient_id", "--keep-columns", "site")
+    assert done.returncode == 2 and not out.exists()
+    assert "is not UTF-8 text (byte 0xFC on line 2)" in done.stderr and "--encoding cp1252" in done.stderr
+    done = run_atc(
+        "batch", source, "-o", out, "--id-column", "patient_id", "--keep-columns", "site", "--encoding", "cp1252"
+    )
+    assert done.returncode == 0, done.stderr
+    rows = read_csv(out.read_bytes().decode("utf-8"), ";")
+    assert [(r["patient_id"], r["site"], r["decision_stage"]) for r in rows] == [
+        ("P1", "München", "IVB"),
+        ("P2", "Zürich", "IVC"),
+    ]
+    assert run_atc("batch", source, "--encoding", "klingon").returncode == 2
+
+
+def test_a_csv_with_a_byte_order_mark_is_answered_with_one(tmp_path):
+    source = write_csv(tmp_path / "cohort.csv", CASES[:20], ";", "utf-8-sig")
+    out = tmp_path / "results.csv"
+    assert runner.invoke(main, ["batch", str(source), "-o", str(out)]).exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbfid;diagnosis_confirmed;")  # Excel then reads UTF-8
+    plain = write_csv(tmp_path / "plain.csv", CASES[:20])
+    assert runner.invoke(main, ["batch", str(plain), "-o", str(out)]).exit_code == 0
+    assert out.read_bytes().startswith(b"id,diagnosis_confirmed,")
+
+
+@pytest.mark.parametrize(
+    ("where", "said"),
+    [("folder", "it is a folder"), ("missing/x.csv", "No such file"), ("missing/x.xlsx", "no folder")],
+)
+def test_an_output_that_cannot_be_written_exits_5(tmp_path, run_atc, where, said):
+    source = write_csv(tmp_path / "cohort.csv", CASES[:5])
+    (tmp_path / "folder").mkdir()
+    args = ["--format", "xlsx"] if where == "folder" else []
+    done = run_atc("batch", source, "-o", tmp_path / where, *args)
+    assert done.returncode == 5, done.stderr
+    assert done.stderr.startswith(f"error: cannot write the output {tmp_path / where}: ")
+    assert said in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "said"), [("out.xls", "name it .xlsx"), ("out.parquet", "--engine spark"), ("out", "no extension")]
+)
+def test_an_output_format_that_cannot_be_told_is_refused(tmp_path, run_atc, name, said):
+    source = write_csv(tmp_path / "cohort.csv", CASES[:5])
+    done = run_atc("batch", source, "-o", tmp_path / name)
+    assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert not (tmp_path / name).exists()
+
+
+def test_xlsx_highlights_the_input_an_error_names(tmp_path):
+    source = tmp_path / "cohort.csv"
+    source.write_text("id,diagnosis_confirmed,stage\nP1,true,IV B\n", encoding="utf-8")
+    out = tmp_path / "results.xlsx"
+    assert runner.invoke(main, ["batch", str(source), "-o", str(out)]).exit_code == 1
+    sheet = openpyxl.load_workbook(out)["Results"]
+    header = [c.value for c in sheet[1]]
+    row = sheet[2]
+    assert row[header.index("error_field")].value == "stage"
+    assert row[header.index("stage")].fill.fgColor.rgb.endswith("C7C3")
+    assert row[header.index("diagnosis_confirmed")].fill.fill_type is None
+    assert row[header.index("error")].alignment.wrap_text

@@ -175,4 +175,19 @@ def test_batch_engine_spark_refuses_what_it_cannot_do(tmp_path, spark):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,stgae\n1,IVB\n", encoding="utf-8")
     done = runner.invoke(main, ["batch", "--engine", "spark", str(bad), str(tmp_path / "o.parquet")])
-    assert done.exit_code == 2 and "column stgae: not an input of the model" in done.stderr
+    assert done.exit_code == 2 and "column stgae (did you mean stage?): not an input of the model" in done.stderr
+
+
+def test_a_column_that_looks_like_a_misspelt_input_is_refused_unless_kept(spark, model):
+    from atc_dmn import spark as atc_spark
+
+    df = spark.createDataFrame(
+        [("P1", "true", "IVC", "North")], "id string, diagnosis_confirmed string, stgae string, site string"
+    )
+    with pytest.raises(InputError) as raised:
+        atc_spark.evaluate(df)
+    assert raised.value.code == "UNKNOWN_COLUMN" and raised.value.field == "stgae"
+    assert "did you mean stage?" in str(raised.value)
+    row = atc_spark.evaluate(df, keep=["stgae"]).collect()[0]
+    assert row["site"] == "North" and row["stgae"] == "IVC"  # other columns pass through untouched
+    assert row["decision_stage"] == model.evaluate({"diagnosis_confirmed": True}).decision["stage"]

@@ -7,6 +7,7 @@ nor a kept column go missing from the output.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,12 +108,12 @@ def plan(
                 option,
                 name,
                 sorted(seen),
-                f"{option} {name}: the input has no such column; its columns: {', '.join(h for h in header if h)}",
+                f"{option} {name}: the input has no such column; allowed: {', '.join(h for h in header if h)}",
                 code="NO_SUCH_COLUMN",
             )
     unknown = [h for h in header[:width] if h not in named and h not in inputs]
     if unknown:
-        listed = ", ".join(unknown)
+        listed = ", ".join(f"{u}{_did_you_mean(u, inputs)}" for u in unknown)
         them = "them" if len(unknown) > 1 else "it"
         raise InputError(
             unknown[0],
@@ -123,6 +124,22 @@ def plan(
             code="UNKNOWN_COLUMN",
         )
     return Columns(named, inputs, tuple(outputs), id_column)
+
+
+def _did_you_mean(name: str, inputs: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, inputs, n=1, cutoff=0.75)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def misspelt_inputs(columns: Sequence[str], inputs: Sequence[str]) -> list[tuple[str, str]]:
+    """Columns that are not inputs but close to one (``stgae``: ``stage``): a pass-through that would hide a typo."""
+    found = []
+    for name in columns:
+        if name not in inputs:
+            close = difflib.get_close_matches(name, inputs, n=1, cutoff=0.75)
+            if close:
+                found.append((name, close[0]))
+    return found
 
 
 def plan_json(

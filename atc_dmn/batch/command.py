@@ -23,6 +23,7 @@ def run_command(
     keep: tuple[str, ...],
     jobs: int,
     sheet: str | None,
+    encoding: str | None,
     engine: str,
     progress: bool | None,
     audit_path: str | None,
@@ -36,7 +37,8 @@ def run_command(
         from ..errors import InputError
         from ..spark import run_files
 
-        for option, given in (("--sheet", sheet), ("--audit-log", audit_path), ("--jobs", jobs if jobs != 1 else None)):
+        not_spark = (("--sheet", sheet), ("--audit-log", audit_path), ("--jobs", jobs if jobs != 1 else None))
+        for option, given in (*not_spark, ("--encoding", encoding)):
             if given is not None:
                 raise InputError(
                     option,
@@ -65,6 +67,7 @@ def run_command(
             audit=audit,
             audit_path=audit_path,
             progress=progress,
+            encoding=encoding,
         )
     say(summary)
     if summary.gaps:

@@ -8,6 +8,7 @@ line breaks: the row then goes on until its quote closes.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -15,6 +16,7 @@ from ..errors import InputError
 from .rows import Row, has_surrogates, not_text, too_long, unreadable
 
 _DELIMITERS = (",", ";", "\t")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def read_header(text: TextIO, limit: int) -> tuple[list[str], str, int] | None:
@@ -59,9 +61,11 @@ def read_rows(text: TextIO, header: list[str], delimiter: str, first_line: int, 
         if long:
             yield too_long(label, limit)
             continue
+        spoilt = None
         if has_surrogates(raw):
-            yield not_text(label)
-            continue
+            # Kept as far as it can be read (the id above all), the bytes that are not text shown as U+FFFD.
+            spoilt = not_text(label).error
+            raw = _SURROGATES.sub("\ufffd", raw)
         body = raw.rstrip("\r\n")
         if '"' in body:
             try:
@@ -75,11 +79,11 @@ def read_rows(text: TextIO, header: list[str], delimiter: str, first_line: int, 
             continue  # a blank line is no row
         if len(cells) > width and not any(c.strip() for c in cells[width:]):
             cells = cells[:width]
-        if len(cells) != width:
-            yield unreadable(label, f"has {len(cells)} cells for {width} columns", code="BAD_CSV")
-            continue
         values = {name: (cell if cell != "" else None) for name, cell in zip(names, cells) if name}
-        yield Row(label, values)
+        if spoilt is None and len(cells) != width:
+            # Its cells are kept in the order given, so that the id (the first column, as a rule) shows which row it is.
+            spoilt = unreadable(label, f"has {len(cells)} cells for {width} columns", code="BAD_CSV").error
+        yield Row(label, values, spoilt)
 
 
 def _logical_line(text: TextIO, limit: int, delimiter: str) -> tuple[str, int, bool] | None:

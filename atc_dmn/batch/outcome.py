@@ -150,8 +150,8 @@ def xlsx_header(columns: Columns) -> list[str]:
     ]
 
 
-def xlsx_row(outcome: Outcome, columns: Columns, model: DecisionModel) -> tuple[list[Any], bool]:
-    """An xlsx output row's cell values, and whether the row failed (its error cells are highlighted)."""
+def xlsx_row(outcome: Outcome, columns: Columns, model: DecisionModel) -> tuple[list[Any], int | None]:
+    """An xlsx output row's cell values, and for a failed row where to highlight: the field's column, or -1."""
     result = outcome.result
     row = cells(outcome, columns, model)
     n_kept_inputs = len(columns.kept) + len(columns.inputs)
@@ -164,7 +164,11 @@ def xlsx_row(outcome: Outcome, columns: Columns, model: DecisionModel) -> tuple[
         reasons = _cell("\n".join(_reason(t.table, r) for t in result.trace for r in t.rules))
     paired = [v for pair in zip(codes, wording) for v in pair]
     tail = row[n_kept_inputs + len(columns.outputs) :]
-    return [*row[:n_kept_inputs], *paired, reasons, *tail], outcome.error is not None
+    if outcome.error is None:
+        return [*row[:n_kept_inputs], *paired, reasons, *tail], None
+    field = getattr(outcome.error, "field", None)
+    at = len(columns.kept) + columns.inputs.index(field) if field in columns.inputs else -1
+    return [*row[:n_kept_inputs], *paired, reasons, *tail], at
 
 
 def _reason(table: str, rule: Any) -> str:
@@ -172,7 +176,9 @@ def _reason(table: str, rule: Any) -> str:
     return f"{table} {rule.id}: {rule.annotation}{cited}" if rule.annotation else f"{table} {rule.id}{cited}"
 
 
-def encode_xlsx(outcomes: Iterable[Outcome], columns: Columns, model: DecisionModel) -> list[tuple[list[Any], bool]]:
+def encode_xlsx(
+    outcomes: Iterable[Outcome], columns: Columns, model: DecisionModel
+) -> list[tuple[list[Any], int | None]]:
     return [xlsx_row(o, columns, model) for o in outcomes]
 
 

@@ -7,13 +7,14 @@ refused gets its error in place and the batch goes on.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import os
 import sys
 from dataclasses import dataclass, field, replace
 from typing import IO, TYPE_CHECKING, Any
 
-from ..errors import InputError
+from ..errors import InputError, OutputError
 from .columns import Columns, plan, plan_json
 from .csv_rows import read_header, read_rows
 from .json_rows import json_rows, jsonl_rows
@@ -57,9 +58,24 @@ def output_format(fmt: str | None, output: str | None) -> str:
     """The output's format: as given, else by the output file's extension, else JSON Lines."""
     if fmt:
         return fmt
-    if output and output != "-":
-        return _OUTPUT_SUFFIXES.get(os.path.splitext(output)[1].lower(), "jsonl")
-    return "jsonl"
+    if not output or output == "-":
+        return "jsonl"
+    suffix = os.path.splitext(output)[1].lower()
+    if suffix in _OUTPUT_SUFFIXES:
+        return _OUTPUT_SUFFIXES[suffix]
+    if suffix == ".parquet":
+        raise InputError(
+            "--format", "parquet", (), f"-o {output}: Parquet is written with --engine spark", code="BAD_OPTION"
+        )
+    old = " (.xls, Excel's old format, is not written: name it .xlsx)" if suffix == ".xls" else ""
+    raise InputError(
+        "--format",
+        suffix,
+        OUTPUT_FORMATS,
+        f"-o {output}: the format cannot be told from '{suffix or 'no extension'}'{old}; "
+        "give --format; allowed: csv, jsonl, xlsx",
+        code="BAD_OPTION",
+    )
 
 
 def run_batch(
@@ -76,6 +92,7 @@ def run_batch(
     audit: AuditLog | None = None,
     audit_path: str | None = None,
     progress: bool | None = None,
+    encoding: str | None = None,
 ) -> Summary:
     """Decide every row of ``input_path`` ('-': standard input) into ``output`` (None or '-': standard output).
 
@@ -94,6 +111,17 @@ def run_batch(
             )
     if sheet is not None and input_format not in (None, "xlsx"):
         raise InputError("--sheet", sheet, (), "--sheet is for an Excel input (.xlsx)", code="BAD_OPTION")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(
+                "--encoding",
+                encoding,
+                (),
+                f"--encoding {encoding}: no such encoding (for example utf-8, cp1252, utf-16)",
+                code="BAD_OPTION",
+            ) from None
     source = open_source(input_path, input_format)
     if sheet is not None and source.fmt != "xlsx":
         raise InputError(
@@ -103,7 +131,7 @@ def run_batch(
     outputs = [v.key for v in model.model.variables_with_role("output")]
     summary = Summary(source.name, output or "standard output")
     try:
-        rows, columns, summary.empty = _open_rows(source, inputs, outputs, id_column, keep, sheet)
+        rows, columns, summary.empty = _open_rows(source, inputs, outputs, id_column, keep, sheet, encoding)
         # A zip is read from its end and back: the bytes read say nothing of the rows done.
         size = source.size if source.fmt != "xlsx" else None
         bar = (
@@ -111,7 +139,9 @@ def run_batch(
             if progress is None
             else Progress(progress, size, source.position)
         )
-        with _Output(output, fmt) as stream:
+        # A CSV read with a byte order mark is written with one: Excel then reads it as UTF-8, not its own code page.
+        bom = fmt == "csv" and source.encoding in ("utf-8-sig", "utf-16")
+        with _Output(output, fmt, "utf-8-sig" if bom else "utf-8") as stream:
             sink = _sink(fmt, stream, columns, model)
             chunks = chunked(rows, CHUNK * (2 if jobs > 1 else 1))
             for chunk in _answers(model, columns, fmt, chunks, jobs, audit, audit_path):
@@ -131,11 +161,17 @@ def run_batch(
 
 
 def _open_rows(
-    source: Any, inputs: list[str], outputs: list[str], id_column: str | None, keep: tuple[str, ...], sheet: str | None
+    source: Any,
+    inputs: list[str],
+    outputs: list[str],
+    id_column: str | None,
+    keep: tuple[str, ...],
+    sheet: str | None,
+    encoding: str | None,
 ) -> tuple[Any, Columns, str | None]:
     """The rows to decide, the columns' plan and why the input is empty (if it is)."""
     if source.fmt == "csv":
-        text = source.text()
+        text = source.text(encoding)
         head = read_header(text, MAX_ROW)
         if head is None:
             return iter(()), plan(inputs, outputs, None, id_column, keep), "no rows"
@@ -153,7 +189,7 @@ def _open_rows(
         columns = plan(inputs, outputs, book.header, id_column, keep)
         first, rows = _peek(book.rows())
         return rows, columns, None if first else "a header but no rows"
-    text = source.text()
+    text = source.text(encoding)
     reader = jsonl_rows if source.fmt == "jsonl" else json_rows
     first, rows = _peek(reader(text, MAX_ROW))
     columns = plan_json(inputs, outputs, first, id_column, keep)
@@ -190,14 +226,19 @@ def _answers(
 class _Output:
     """The output stream: a file (text, or bytes for xlsx) or standard output."""
 
-    def __init__(self, path: str | None, fmt: str) -> None:
+    def __init__(self, path: str | None, fmt: str, encoding: str = "utf-8") -> None:
         self.path = None if path in (None, "-") else path
         self.fmt = fmt
+        self.encoding = encoding
         self._file: IO[Any] | None = None
 
     def __enter__(self) -> Any:
         if self.fmt == "xlsx":
             if self.path is not None:
+                folder = os.path.dirname(os.path.abspath(self.path))
+                if os.path.isdir(self.path) or not os.path.isdir(folder):
+                    reason = "it is a folder" if os.path.isdir(self.path) else f"no folder {folder}"
+                    raise OutputError(self.path, reason)
                 return self.path
             if sys.stdout.isatty():
                 raise InputError(
@@ -210,7 +251,10 @@ class _Output:
             return sys.stdout.buffer
         if self.path is None:
             return sys.stdout
-        self._file = open(self.path, "w", encoding="utf-8", newline="")
+        try:
+            self._file = open(self.path, "w", encoding=self.encoding, newline="")
+        except OSError as exc:
+            raise OutputError(self.path, exc.strerror or str(exc)) from None
         return self._file
 
     def __exit__(self, *exc: Any) -> None:

@@ -43,6 +43,7 @@ class Source:
     binary: BinaryIO
     fmt: str
     size: int | None  # bytes; None for a pipe
+    encoding: str = ""  # the text encoding read, once text() has told it
 
     def position(self) -> int | None:
         """How many bytes have been read so far (for a progress bar), where that can be told."""
@@ -51,18 +52,34 @@ class Source:
         except (OSError, ValueError):
             return None
 
-    def text(self) -> TextIO:
-        """The bytes as text: UTF-8 (with or without a BOM) or UTF-16 with a BOM, newlines kept as written.
+    def text(self, encoding: str | None = None) -> TextIO:
+        """The bytes as text: UTF-8 (with or without a BOM), UTF-16 with a BOM, or ``encoding``; newlines as written.
 
-        Bytes that are not text in that encoding are kept as lone surrogates (``surrogateescape``),
-        so the reader can refuse the one row that holds them instead of the whole file.
+        With no BOM and no ``encoding``, the first bytes must be UTF-8: a file that is not (Excel's
+        "CSV (Comma delimited)" writes Windows-1252) is refused before any row, rather than failing
+        row by row. Bytes further on that are not text are kept as lone surrogates (``surrogateescape``),
+        so that only the row holding them fails.
         """
-        encoding = "utf-8"
-        head = _peek(self.binary, 3)
-        for bom, name in _BOMS:
-            if head.startswith(bom):
-                encoding = name
-                break
+        head = _peek(self.binary, _SNIFF * 16)
+        if encoding is None:
+            encoding = next((name for bom, name in _BOMS if head.startswith(bom)), None)
+        if encoding is None:
+            encoding = "utf-8"
+            try:
+                head.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if exc.start < len(head) - 3:  # not merely a character cut at the end of what was peeked
+                    line = head.count(b"\n", 0, exc.start) + 1
+                    raise InputError(
+                        "--encoding",
+                        None,
+                        (),
+                        f"{self.name} is not UTF-8 text (byte 0x{head[exc.start]:02X} on line {line}); Excel's "
+                        "'CSV (Comma delimited)' writes Windows-1252: save it as 'CSV UTF-8', "
+                        "or give --encoding cp1252",
+                        code="NOT_TEXT",
+                    ) from None
+        self.encoding = encoding
         return io.TextIOWrapper(self.binary, encoding=encoding, errors="surrogateescape", newline="")
 
     def seekable_file(self) -> BinaryIO:
@@ -95,7 +112,7 @@ def open_source(path: str, fmt: str | None = None) -> Source:
         if file.is_dir():
             raise InputError(None, path, (), f"{path} is a folder, not a file of cases", code="UNREADABLE")
         try:
-            binary = open(file, "rb")  # noqa: SIM115 - closed by Source.close
+            binary = open(file, "rb", buffering=_SNIFF * 16)  # noqa: SIM115 - closed by Source.close
             size = file.stat().st_size
         except FileNotFoundError:
             raise InputError(None, path, (), f"no case file at {path}", code="UNREADABLE") from None

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import errno
 import re
 from typing import IO, TYPE_CHECKING, Any
 
+from ..errors import OutputError
 from .columns import Columns
 from .outcome import neutralise, xlsx_header
 
@@ -78,9 +80,8 @@ class XlsxSink:
         ws = self._book.create_sheet("Results" if self._sheets == 1 else f"Results {self._sheets}")
         ws.freeze_panes = "A2"
         for i, name in enumerate(self._header, start=1):
-            width = (
-                60 if i - 1 == self._reasons else 40 if (i - 1) in self._wording else max(12, min(len(name) + 2, 30))
-            )
+            wide = i - 1 == self._reasons or i == len(self._header)  # the reasons, and the error's message
+            width = 60 if wide else 40 if (i - 1) in self._wording else max(12, min(len(name) + 2, 30))
             ws.column_dimensions[get_column_letter(i)].width = width
         header = []
         for name in self._header:
@@ -90,17 +91,20 @@ class XlsxSink:
         ws.append(header)
         self._ws, self._rows = ws, 1
 
-    def write(self, chunk: list[tuple[list[Any], bool]]) -> None:
+    def write(self, chunk: list[tuple[list[Any], int | None]]) -> None:
         from openpyxl.cell import WriteOnlyCell
 
         for values, failed in chunk:
             if self._rows >= EXCEL_ROWS:
                 self._new_sheet()
             row: list[Any] = [_clean(v) for v in values]
-            if failed:
-                for i in self._error_columns:
+            if failed is not None:
+                # The error cells, and the input cell the error names, stand out.
+                for i in (*self._error_columns, *((failed,) if failed >= 0 else ())):
                     cell = WriteOnlyCell(self._ws, value=row[i])
                     cell.fill, cell.font = self._error_fill, self._error_font
+                    if i == len(row) - 1:
+                        cell.alignment = self._wrap
                     row[i] = cell
             elif row[self._reasons]:
                 cell = WriteOnlyCell(self._ws, value=row[self._reasons])
@@ -127,7 +131,12 @@ class XlsxSink:
             ("Notice", self._model.model.info.notice),
         ):
             about.append([key, _clean(value)])
-        self._book.save(self._target)
+        try:
+            self._book.save(self._target)
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, errno.EPIPE) or not isinstance(self._target, str):
+                raise
+            raise OutputError(self._target, exc.strerror or str(exc)) from None
 
 
 def _clean(value: Any) -> Any:

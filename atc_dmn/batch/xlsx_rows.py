@@ -38,7 +38,7 @@ class XlsxRows:
                 "--sheet",
                 sheet,
                 names,
-                f"--sheet {sheet}: {name} has no such sheet; its sheets: {', '.join(names)}",
+                f"--sheet {sheet}: {name} has no such sheet; allowed: {', '.join(names)}",
                 code="NO_SUCH_SHEET",
             )
         ws = self._book[self.sheet]
