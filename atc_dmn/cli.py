@@ -316,8 +316,9 @@ def batch(
     error of a row that failed (the batch goes on). Columns that are not inputs
     are refused unless named with --id-column or --keep-columns. CSV may be
     separated by , ; or tab and be UTF-8 or UTF-16 with a BOM (--encoding for
-    others). A summary goes to
-    standard error. Exit status 1 if any row failed.
+    others). A summary goes to standard error. Exit status: 0 every row
+    answered, 1 a row failed, 2 a bad command line or an input that cannot be
+    read, 3 a row met a gap in the tables, 5 the output cannot be written.
 
     \b
     Examples:

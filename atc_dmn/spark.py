@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # The columns added to every row, after the decision codes (decision_<output>).
 TAIL = ("model_version", "model_sha256", "error_code", "error_field", "error")
+_UNREADABLE = "_atc_dmn_unreadable_row"  # Spark's corrupt-record column, while a CSV is read
 _INSTALL = "Apache Spark support is not installed: pip install 'atc-dmn[spark]' (it needs Java 17 or later)"
 
 
@@ -288,15 +289,34 @@ def run_files(
             )
     start = time.perf_counter()
     spark = session()
+    types = _pyspark()
     if kind_in == "csv":
+        # A row without one cell per column is Spark's "corrupt record": kept aside, so that it fails as in batch
+        # instead of being answered with its cells padded or cut.
         options = _csv_options(input_path)
-        df = spark.read.options(header=True, inferSchema=False, **options).csv(input_path)
+        header = spark.read.options(header=True, inferSchema=False, **options).csv(input_path).columns
+        schema = types.StructType([types.StructField(c, types.StringType()) for c in [*header, _UNREADABLE]])
+        reader = spark.read.options(header=True, mode="PERMISSIVE", columnNameOfCorruptRecord=_UNREADABLE, **options)
+        df = reader.schema(schema).csv(input_path)
     else:
         df = spark.read.parquet(input_path)
     inputs = [v.key for v in model.model.variables_with_role("input")]
     outputs = [v.key for v in model.model.variables_with_role("output")]
-    columns = plan(inputs, outputs, df.columns, id_column, tuple(keep))
-    decided = evaluate(df, model.identity.path, keep=columns.kept)
+    columns = plan(inputs, outputs, [c for c in df.columns if c != _UNREADABLE], id_column, tuple(keep))
+    decided = evaluate(df, model.identity.path, keep=(*columns.kept, _UNREADABLE))
+    if _UNREADABLE in df.columns:
+        from pyspark.sql import functions as F
+
+        bad = F.col(_UNREADABLE).isNotNull()
+        message = "the row does not have one cell per column of the header"
+        replaced = {f"decision_{o}": F.lit(None) for o in outputs}
+        replaced |= {"error_code": F.lit("BAD_CSV"), "error_field": F.lit(None), "error": F.lit(message)}
+        decided = decided.select(
+            *(
+                F.when(bad, replaced[c]).otherwise(F.col(c)).alias(c) if c in replaced else F.col(c)
+                for c in decided.columns
+            )
+        )
     order = [*columns.kept, *(c for c in inputs if c in df.columns), *(f"decision_{o}" for o in outputs), *TAIL]
     from pyspark.sql import functions as F
 

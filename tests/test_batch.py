@@ -486,3 +486,24 @@ def test_xlsx_highlights_the_input_an_error_names(tmp_path):
     assert row[header.index("stage")].fill.fgColor.rgb.endswith("C7C3")
     assert row[header.index("diagnosis_confirmed")].fill.fill_type is None
     assert row[header.index("error")].alignment.wrap_text
+
+
+@pytest.mark.parametrize("name", ["cohort.csv", "cohort.xlsx"])
+def test_the_input_as_its_own_output_is_refused(tmp_path, run_atc, name):
+    source = tmp_path / name
+    (write_csv if name.endswith(".csv") else write_xlsx)(source, CASES[:30])
+    before = source.read_bytes()
+    for target in (source, tmp_path / "." / name):
+        done = run_atc("batch", source, "-o", target)
+        assert done.returncode == 2 and "is the input itself" in done.stderr, done.stderr
+    link = tmp_path / f"link-{name}"
+    link.symlink_to(source)
+    assert run_atc("batch", source, "-o", link).returncode == 2
+    assert source.read_bytes() == before
+
+
+def test_a_tsv_output_is_tab_separated(tmp_path):
+    source = write_csv(tmp_path / "cohort.csv", CASES[:10])
+    out = tmp_path / "results.tsv"
+    assert runner.invoke(main, ["batch", str(source), "-o", str(out)]).exit_code == 0
+    assert out.read_bytes().startswith(b"id\tdiagnosis_confirmed\t")

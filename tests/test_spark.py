@@ -191,3 +191,20 @@ def test_a_column_that_looks_like_a_misspelt_input_is_refused_unless_kept(spark,
     row = atc_spark.evaluate(df, keep=["stgae"]).collect()[0]
     assert row["site"] == "North" and row["stgae"] == "IVC"  # other columns pass through untouched
     assert row["decision_stage"] == model.evaluate({"diagnosis_confirmed": True}).decision["stage"]
+
+
+def test_batch_engine_spark_fails_a_row_of_the_wrong_width_as_batch_does(spark, tmp_path):
+    source = tmp_path / "cohort.csv"
+    source.write_text(
+        "id,diagnosis_confirmed,stage\nP1,true,IVB\nP2,true\nP3,true,IVC,extra\nP4,true,IVC\n", encoding="utf-8"
+    )
+    out = tmp_path / "results.parquet"
+    done = runner.invoke(main, ["batch", "--engine", "spark", str(source), str(out)])
+    assert done.exit_code == 1, done.output
+    rows = {r["id"]: r for r in spark.read.parquet(str(out)).collect()}
+    assert sorted(rows) == ["P1", "P2", "P3", "P4"]
+    assert [rows[i]["error_code"] for i in ("P1", "P2", "P3", "P4")] == [None, "BAD_CSV", "BAD_CSV", None]
+    assert rows["P2"]["decision_pathway"] is None and rows["P3"]["decision_stage"] is None
+    assert rows["P4"]["decision_stage"] == "IVC"
+    assert "_atc_dmn_unreadable_row" not in spark.read.parquet(str(out)).columns
+    assert "id P2: the row does not have one cell per column" in done.stderr

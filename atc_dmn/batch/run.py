@@ -122,6 +122,7 @@ def run_batch(
                 f"--encoding {encoding}: no such encoding (for example utf-8, cp1252, utf-16)",
                 code="BAD_OPTION",
             ) from None
+    _not_the_input(input_path, output)
     source = open_source(input_path, input_format)
     if sheet is not None and source.fmt != "xlsx":
         raise InputError(
@@ -132,6 +133,8 @@ def run_batch(
     summary = Summary(source.name, output or "standard output")
     try:
         rows, columns, summary.empty = _open_rows(source, inputs, outputs, id_column, keep, sheet, encoding)
+        if output and output.lower().endswith(".tsv"):
+            columns = replace(columns, delimiter="\t")
         # A zip is read from its end and back: the bytes read say nothing of the rows done.
         size = source.size if source.fmt != "xlsx" else None
         bar = (
@@ -158,6 +161,23 @@ def run_batch(
     finally:
         source.close()
     return summary
+
+
+def _not_the_input(input_path: str, output: str | None) -> None:
+    """Writing over the input would destroy it as it is read: refused before either is opened."""
+    if not output or output == "-" or input_path == "-":
+        return
+    same = os.path.abspath(input_path) == os.path.abspath(output)
+    if not same and os.path.exists(output) and os.path.exists(input_path):
+        same = os.path.samefile(input_path, output)
+    if same:
+        raise InputError(
+            "--output",
+            output,
+            (),
+            f"-o {output} is the input itself: write the results to another file",
+            code="BAD_OPTION",
+        )
 
 
 def _open_rows(
