@@ -33,7 +33,7 @@ MAX_DIGITS = 100
 
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATES = re.compile("[\ud800-\udfff]")
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{},]', re.DOTALL)
 _ALLOWED = "a case is one JSON object of input names and plain values (text, true/false, numbers, null)"
 
@@ -85,7 +85,7 @@ def parse_case_json(text: str, source: str = "case") -> dict[str, Any]:
             None,
             None,
             (),
-            f'{source}: a case must be a JSON object {{"name": value, ...}}, not a JSON {_json_type(data)}',
+            f'{source}: a case must be a JSON object {{"name": value, ...}}, not a JSON {json_type(data)}',
             code="NOT_AN_OBJECT",
         )
     return data
@@ -257,7 +257,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         for text in (key, value) if isinstance(value, str) else (key,):
-            if not text.isascii() and _SURROGATE.search(text):
+            if not text.isascii() and SURROGATES.search(text):
                 # "\ud800" escapes a half of a character: no output could print it.
                 shown = _short(key).encode("utf-8", "backslashreplace").decode()
                 raise InputError(
@@ -289,7 +289,7 @@ def _located(error: InputError, where: str) -> InputError:
     )
 
 
-def _json_type(value: Any) -> str:
+def json_type(value: Any) -> str:
     if isinstance(value, _LongInteger):
         return "number"
     return {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(
@@ -310,7 +310,7 @@ def _record(label: str, item: Any) -> CaseRecord:
                 None,
                 None,
                 (),
-                f"{label}: a case must be a JSON object, not a JSON {_json_type(item)}",
+                f"{label}: a case must be a JSON object, not a JSON {json_type(item)}",
                 code="NOT_AN_OBJECT",
             ),
         )

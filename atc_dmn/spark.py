@@ -128,6 +128,8 @@ def _worker_model(data: bytes, sha256: str) -> DecisionModel:
 
 def _decide_frame(engine: DecisionModel, plan: _Plan, frame: Any) -> Any:
     """One pandas batch: the decision columns added, row by row."""
+    from .batch.outcome import error_code
+
     n = len(frame)
     columns: dict[str, list[Any]] = {f"decision_{o}": [None] * n for o in plan.outputs}
     tail: dict[str, list[Any]] = {name: [None] * n for name in TAIL}
@@ -144,7 +146,7 @@ def _decide_frame(engine: DecisionModel, plan: _Plan, frame: Any) -> Any:
         try:
             decision = engine.evaluate(case).decision
         except (InputError, EvaluationError) as error:
-            tail["error_code"][i] = getattr(error, "code", None) or "NO_DECISION"
+            tail["error_code"][i] = error_code(error)
             tail["error_field"][i] = getattr(error, "field", None)
             tail["error"][i] = str(error)
             continue
@@ -215,10 +217,13 @@ def _kind(path: str, given: str | None) -> str:
     )
 
 
-def _csv_options(path: str) -> dict[str, str]:
-    """A CSV file's separator (and UTF-16) as ``batch`` tells them, for Spark's reader; a folder: Spark's defaults."""
+def _csv_options(path: str) -> tuple[dict[str, str], list[str] | None]:
+    """A CSV file's separator (and UTF-16) as ``batch`` tells them, for Spark's reader, and its header's names.
+
+    A folder of part files (or an empty file) gets Spark's defaults and no names: Spark reads its header.
+    """
     if Path(path).is_dir():
-        return {}
+        return {}, None
     from .batch.csv_rows import read_header
     from .batch.source import MAX_ROW, open_source
 
@@ -232,7 +237,7 @@ def _csv_options(path: str) -> dict[str, str]:
     options = {"sep": head[1]} if head else {}
     if encoding == "utf-16":
         options["encoding"] = "UTF-16"
-    return options
+    return options, head[0] if head else None
 
 
 def run_files(
@@ -293,8 +298,9 @@ def run_files(
     if kind_in == "csv":
         # A row without one cell per column is Spark's "corrupt record": kept aside, so that it fails as in batch
         # instead of being answered with its cells padded or cut.
-        options = _csv_options(input_path)
-        header = spark.read.options(header=True, inferSchema=False, **options).csv(input_path).columns
+        options, header = _csv_options(input_path)
+        if header is None:
+            header = spark.read.options(header=True, inferSchema=False, **options).csv(input_path).columns
         schema = types.StructType([types.StructField(c, types.StringType()) for c in [*header, _UNREADABLE]])
         reader = spark.read.options(header=True, mode="PERMISSIVE", columnNameOfCorruptRecord=_UNREADABLE, **options)
         df = reader.schema(schema).csv(input_path)

@@ -8,15 +8,14 @@ line breaks: the row then goes on until its quote closes.
 from __future__ import annotations
 
 import csv
-import re
 from collections.abc import Iterator
 from typing import TextIO
 
+from ..cases import SURROGATES
 from ..errors import InputError
 from .rows import Row, has_surrogates, not_text, too_long, unreadable
 
 _DELIMITERS = (",", ";", "\t")
-_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def read_header(text: TextIO, limit: int) -> tuple[list[str], str, int] | None:
@@ -65,7 +64,7 @@ def read_rows(text: TextIO, header: list[str], delimiter: str, first_line: int, 
         if has_surrogates(raw):
             # Kept as far as it can be read (the id above all), the bytes that are not text shown as U+FFFD.
             spoilt = not_text(label).error
-            raw = _SURROGATES.sub("\ufffd", raw)
+            raw = SURROGATES.sub("\ufffd", raw)
         body = raw.rstrip("\r\n")
         if '"' in body:
             try:

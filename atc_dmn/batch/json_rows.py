@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import TextIO
 
-from ..cases import MAX_DEPTH, parse_json
+from ..cases import MAX_DEPTH, json_type, parse_json
 from ..errors import InputError
 from .rows import Row, has_surrogates, not_text, too_long, unreadable
 
@@ -143,6 +143,5 @@ def _row(label: str, item_text: str) -> Row:
     except InputError as error:
         return Row(label, {}, error)
     if not isinstance(item, dict):
-        kind = {list: "array", str: "string", bool: "boolean", int: "number", float: "number"}.get(type(item), "null")
-        return unreadable(label, f"a case must be a JSON object, not a JSON {kind}", code="NOT_AN_OBJECT")
+        return unreadable(label, f"a case must be a JSON object, not a JSON {json_type(item)}", code="NOT_AN_OBJECT")
     return Row(label, item)

@@ -83,13 +83,17 @@ def _cell(value: Any) -> Any:
     return neutralise(str(value))
 
 
+def error_code(error: DmnError) -> str:
+    """A failed row's stable code: an input error's own, NO_DECISION for a gap in the tables (as the service says)."""
+    return getattr(error, "code", None) or (
+        "NO_DECISION" if isinstance(error, EvaluationError) else type(error).__name__
+    )
+
+
 def _error_cells(error: DmnError | None) -> list[Any]:
     if error is None:
         return ["", "", ""]
-    code = getattr(error, "code", None) or (
-        "NO_DECISION" if isinstance(error, EvaluationError) else type(error).__name__
-    )
-    return [_cell(code), _cell(getattr(error, "field", None)), _cell(str(error))]
+    return [_cell(error_code(error)), _cell(getattr(error, "field", None)), _cell(str(error))]
 
 
 def cells(outcome: Outcome, columns: Columns, model: DecisionModel) -> list[Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..cases import SURROGATES
 from ..errors import InputError
 
 
@@ -45,10 +46,4 @@ def too_long(label: str, limit: int) -> Row:
 
 def has_surrogates(text: str) -> bool:
     """Whether decoding left lone surrogates (bytes that were not text) in ``text``."""
-    if text.isascii():
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
+    return not text.isascii() and SURROGATES.search(text) is not None

@@ -22,7 +22,7 @@ from .parallel import chunked, decide_chunk, in_parallel
 from .progress import Progress
 from .rows import Row
 from .source import MAX_ROW, open_source
-from .writers import CsvSink, JsonlSink, XlsxSink
+from .writers import CsvSink, TextSink, XlsxSink
 
 if TYPE_CHECKING:
     from ..audit import AuditLog
@@ -49,9 +49,6 @@ class Summary:
     @property
     def rate(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "rows": self.rows, "errors": self.errors, "gaps": self.gaps}
 
 
 def output_format(fmt: str | None, output: str | None) -> str:
@@ -287,4 +284,4 @@ def _sink(fmt: str, stream: Any, columns: Columns, model: DecisionModel) -> Any:
         return CsvSink(stream, columns)
     if fmt == "xlsx":
         return XlsxSink(stream, columns, model)
-    return JsonlSink(stream, columns)
+    return TextSink(stream, columns)

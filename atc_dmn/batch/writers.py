@@ -25,30 +25,26 @@ EXCEL_ROWS = 1_048_576
 _ILLEGAL = re.compile(r"[\000-\010\013\014\016-\037]")  # control characters an xlsx cell cannot hold
 
 
-class CsvSink:
+class TextSink:
+    """JSON Lines: each chunk arrives encoded as text, written as it comes."""
+
+    def __init__(self, stream: IO[str], columns: Columns) -> None:
+        self.stream = stream
+
+    def write(self, chunk: str) -> None:
+        self.stream.write(chunk)
+
+    def close(self, summary: dict[str, Any]) -> None:
+        self.stream.flush()
+
+
+class CsvSink(TextSink):
     """CSV as RFC 4180 has it: CRLF between rows, so that a value holding a lone CR is quoted, not cut in two."""
 
     def __init__(self, stream: IO[str], columns: Columns) -> None:
-        self.stream = stream
+        super().__init__(stream, columns)
         writer = csv.writer(stream, delimiter=columns.delimiter, lineterminator="\r\n")
         writer.writerow([neutralise(h) for h in columns.header()])
-
-    def write(self, chunk: str) -> None:
-        self.stream.write(chunk)
-
-    def close(self, summary: dict[str, Any]) -> None:
-        self.stream.flush()
-
-
-class JsonlSink:
-    def __init__(self, stream: IO[str], columns: Columns) -> None:
-        self.stream = stream
-
-    def write(self, chunk: str) -> None:
-        self.stream.write(chunk)
-
-    def close(self, summary: dict[str, Any]) -> None:
-        self.stream.flush()
 
 
 class XlsxSink:

@@ -42,7 +42,6 @@ class XlsxRows:
                 code="NO_SUCH_SHEET",
             )
         ws = self._book[self.sheet]
-        self.rows_hint: int | None = ws.max_row if isinstance(ws.max_row, int) else None
         self._rows = ws.iter_rows(values_only=True)
         self._number = 0
         self.header: list[str] | None = None
